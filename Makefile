@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+# Front door. The scripts do the work; see README.md.
+#   make demo    base tree, apply, build, boot, show a peer-to-peer transfer
+#   make check   every test; ends with "N passed, N failed"
+# Variables: KERNEL_SRC=/path/to/linux (your git tree, new branch, your
+# worktree untouched), KERNEL_BASE=<ref>, P2P_WORK=<build dir>,
+# VARIANT=default|amd|iommu (make boot).
+
+SHELL := /bin/bash
+VARIANT ?= default
+
+.PHONY: help deps base apply import export roundtrip quilt lint tooling \
+	bisect kernel boot demo check clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+	@echo "Other targets: deps base apply import export roundtrip quilt lint tooling bisect kernel boot clean"
+
+deps:
+	scripts/deps.sh
+
+base: deps
+	scripts/base-tree.sh
+
+apply import: base
+	scripts/apply-series.sh
+
+export:
+	scripts/export-series.sh
+
+roundtrip: apply
+	scripts/roundtrip.sh
+
+quilt: base
+	scripts/quilt-check.sh
+
+lint:
+	scripts/lint.sh
+
+tooling: base
+	scripts/selftest-tooling.sh
+
+bisect: apply
+	scripts/bisect-build.sh
+
+kernel: apply
+	scripts/build-kernel.sh
+
+boot:
+	qemu-test/run-guest.sh -v $(VARIANT)
+
+demo:
+	scripts/demo.sh
+
+check:
+	scripts/check.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Judge one guest boot from its serial log and the ivshmem backing file.
+
+Each expected test program must have run (BEGIN/END markers from
+qemu-test/init) and printed a complete TAP plan; each TAP case is one
+result ("# SKIP" counts as a failure: the topology guarantees the devices).
+Each P2P-HOSTCHECK line is one result: the bytes the guest says a device
+wrote must be in the host's backing file. The kernel log must be free of
+splats, and the guest must have reached the end of /init.
+
+Prints one "PASS|FAIL <what>" line per result and a last line
+"counts <passed> <failed>"; exits 1 if anything failed.
+"""
+import argparse
+import re
+import sys
+
+SPLATS = [
+    r"\bBUG: ",
+    r"\bWARNING: ",
+    r"\bOops\b",
+    r"\bKASAN\b",
+    r"\bUBSAN: ",
+    r"general protection fault",
+    r"Kernel panic",
+    r"possible circular locking dependency",
+    r"possible recursive locking",
+    r"inconsistent lock state",
+    r"lockdep",
+    r"kmemleak: .*suspected memory leak",
+    r"unreferenced object 0x",
+    r"INFO: task .* blocked for more than",
+    r"rcu: INFO: .* detected stalls",
+    r"\bCall Trace:",
+]
+SPLAT_RE = re.compile("|".join(SPLATS))
+# Boot-time lines that match the patterns above but are not reports.
+BENIGN_RE = re.compile(
+    r"kmemleak: Kernel memory leak detector initialized"
+    r"|kmemleak: Automatic memory scanning thread"
+    r"|KASAN: .*(initialized|enabled)"
+    r"|kasan: KernelAddressSanitizer initialized"
+    r"|Lock dependency validator"
+    r"|lockdep: .*(hash|chain|table|classes)"
+    r"|Lock dependency|per task-struct memory footprint"
+    r"|lock dep[a-z]* .*bytes"
+)
+TAP_RE = re.compile(r"^(not ok|ok) (\d+) (.*?)(\s+#\s*(SKIP|skip).*)?$")
+PLAN_RE = re.compile(r"^1\.\.(\d+)$")
+HOSTCHECK_RE = re.compile(
+    r"P2P-HOSTCHECK (\S+) offset=(\d+) len=(\d+) seed=(\d+)")
+
+
+def pattern_byte(seed, off):
+    """Same function as qemu-test/guest/pcidev.h pattern_byte()."""
+    return (seed + off * 13 + (off >> 8) * 7 + (off >> 16) * 3) & 0xFF
+
+
+class Judge:
+    def __init__(self, tag):
+        self.tag = tag
+        self.passed = 0
+        self.failed = 0
+
+    def result(self, ok, what, why=""):
+        if ok:
+            self.passed += 1
+            print(f"PASS {self.tag}: {what}")
+        else:
+            self.failed += 1
+            print(f"FAIL {self.tag}: {what}" + (f" ({why})" if why else ""))
+
+
+def strip_time(line):
+    return re.sub(r"^\[\s*\d+\.\d+\]\s?", "", line.rstrip("\r\n"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--variant", required=True)
+    ap.add_argument("--tests", default="", help="comma-separated programs")
+    ap.add_argument("--shm", help="ivshmem backing file")
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--hostchecks-min", type=int, default=0,
+                    help="fewer P2P-HOSTCHECK lines than this is a failure")
+    args = ap.parse_args()
+
+    j = Judge(args.variant)
+    with open(args.log, errors="replace") as f:
+        lines = [strip_time(l) for l in f]
+
+    # 1. each program: markers, plan, results
+    expected = [t for t in args.tests.split(",") if t]
+    for name in expected:
+        try:
+            begin = lines.index(f"P2P-HARNESS: BEGIN {name}")
+        except ValueError:
+            j.result(False, name, "never started")
+            continue
+        end = None
+        rc = None
+        for i in range(begin + 1, len(lines)):
+            m = re.match(rf"P2P-HARNESS: END {re.escape(name)} rc=(\d+)$",
+                         lines[i])
+            if m:
+                end, rc = i, int(m.group(1))
+                break
+        failed_before = j.failed
+        body = lines[begin + 1:end if end is not None else len(lines)]
+        plan = None
+        cases = 0
+        for line in body:
+            m = PLAN_RE.match(line)
+            if m:
+                plan = int(m.group(1))
+            m = TAP_RE.match(line)
+            if not m:
+                continue
+            cases += 1
+            what = f"{name}: {m.group(3)}"
+            if m.group(4):
+                j.result(False, what, "skipped: " + m.group(4).strip(" #"))
+            else:
+                j.result(m.group(1) == "ok", what)
+        if end is None:
+            j.result(False, f"{name}: finished", "no END marker (hang or crash)")
+        elif plan is None or plan != cases or plan == 0:
+            j.result(False, f"{name}: TAP plan",
+                     f"plan {plan}, {cases} results, exit {rc}")
+        elif rc != 0 and j.failed == failed_before:
+            j.result(False, f"{name}: exit status", f"exit {rc}")
+
+    # 2. host-side checks of bytes the devices wrote
+    checks = [HOSTCHECK_RE.search(l) for l in lines]
+    checks = [m for m in checks if m]
+    if len(checks) < args.hostchecks_min:
+        j.result(False, "host checks", f"{len(checks)} P2P-HOSTCHECK lines, "
+                 f"expected at least {args.hostchecks_min}")
+    data = None
+    if checks:
+        if not args.shm:
+            j.result(False, "host checks", "no backing file given")
+        else:
+            with open(args.shm, "rb") as f:
+                data = f.read()
+    for m in checks if data is not None else []:
+        off, ln, seed = int(m.group(2)), int(m.group(3)), int(m.group(4))
+        what = f"host reads {ln} bytes at {m.group(1)}+{off:#x}"
+        if seed != args.seed:
+            j.result(False, what, f"seed {seed}, this boot's is {args.seed}")
+            continue
+        if off + ln > len(data):
+            j.result(False, what, "beyond the backing file")
+            continue
+        bad = [i for i in range(ln) if data[off + i] != pattern_byte(seed, off + i)]
+        j.result(not bad, what,
+                 f"{len(bad)} bytes differ, first at +{bad[0]:#x}" if bad else "")
+
+    # 3. kernel splats anywhere in the log
+    splats = [l for l in lines if SPLAT_RE.search(l) and not BENIGN_RE.search(l)]
+    j.result(not splats, "kernel log free of BUG/WARNING/Oops/KASAN/lockdep/kmemleak",
+             "; ".join(splats[:5]))
+
+    # 4. the guest reached the end of /init
+    j.result("P2P-HARNESS: DONE" in lines, "guest ran /init to the end",
+             "no P2P-HARNESS: DONE (timeout, panic or hang)")
+
+    print(f"counts {j.passed} {j.failed}")
+    return 1 if j.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Does the guest see the machine qemu-test/topology.sh describes? Every
+ * other test relies on these facts, so they are asserted, not assumed.
+ */
+#include "pcidev.h"
+#include "kselftest_harness.h"
+
+#define PCI_EXT_CAP_ID_ACS	0x0d
+
+/* Walk the extended capability list (needs ACPI MMCONFIG in the guest). */
+static int has_ext_cap(const char *devpath, unsigned int id)
+{
+	char p[PATH_MAX + 16];
+	uint32_t hdr;
+	unsigned int pos = 0x100;
+	int fd, loops = 0, found = 0;
+
+	snprintf(p, sizeof(p), "%s/config", devpath);
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (pos >= 0x100 && loops++ < 64) {
+		if (pread(fd, &hdr, 4, pos) != 4)
+			break;	/* config space is only 256 bytes */
+		if ((hdr & 0xffff) == id) {
+			found = 1;
+			break;
+		}
+		pos = hdr >> 20;
+	}
+	close(fd);
+	return found;
+}
+
+TEST(devices_present)
+{
+	struct pcidev d[4];
+
+	ASSERT_EQ(2, pci_find(EDU_VENDOR, EDU_DEVICE, d, 4));
+	ASSERT_EQ(1, pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, d, 4));
+	ASSERT_EQ(1, pci_find(BOCHS_VENDOR, BOCHS_DEVICE, d, 4));
+}
+
+/* exporter, gpu and peer sit on downstream ports of one switch upstream port */
+TEST(switch_peers)
+{
+	struct pcidev edu[2], ivs, gpu;
+	char up_ivs[PATH_MAX], up_gpu[PATH_MAX], up_edu[PATH_MAX];
+
+	ASSERT_EQ(2, pci_find(EDU_VENDOR, EDU_DEVICE, edu, 2));
+	ASSERT_EQ(1, pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, &ivs, 1));
+	ASSERT_EQ(1, pci_find(BOCHS_VENDOR, BOCHS_DEVICE, &gpu, 1));
+	/* root port, switch upstream port, switch downstream port, device */
+	ASSERT_EQ(4, ivs.depth);
+	ASSERT_EQ(4, gpu.depth);
+	pci_ancestor(&ivs, 2, up_ivs, sizeof(up_ivs));
+	pci_ancestor(&gpu, 2, up_gpu, sizeof(up_gpu));
+	ASSERT_STREQ(up_ivs, up_gpu);
+	/* exactly one edu is behind the same switch */
+	ASSERT_EQ(4, edu[0].depth + edu[1].depth - 2);
+	pci_ancestor(edu[0].depth == 4 ? &edu[0] : &edu[1], 2, up_edu,
+		     sizeof(up_edu));
+	ASSERT_STREQ(up_ivs, up_edu);
+}
+
+/* the far edu is alone under a root port that is not the switch's */
+TEST(far_root_port)
+{
+	struct pcidev edu[2], ivs;
+	char rp_far[PATH_MAX], rp_ivs[PATH_MAX];
+	const struct pcidev *far;
+
+	ASSERT_EQ(2, pci_find(EDU_VENDOR, EDU_DEVICE, edu, 2));
+	ASSERT_EQ(1, pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, &ivs, 1));
+	far = edu[0].depth == 2 ? &edu[0] : &edu[1];
+	ASSERT_EQ(2, far->depth);
+	pci_ancestor(far, 1, rp_far, sizeof(rp_far));
+	pci_ancestor(&ivs, 3, rp_ivs, sizeof(rp_ivs));
+	ASSERT_STRNE(rp_far, rp_ivs);
+	/* pcie-root-port has ACS; seeing it proves extended config space works */
+	ASSERT_EQ(1, has_ext_cap(rp_far, PCI_EXT_CAP_ID_ACS));
+	ASSERT_EQ(1, has_ext_cap(rp_ivs, PCI_EXT_CAP_ID_ACS));
+}
+
+/* IOMMU groups exist exactly when the variant turned VT-d on */
+TEST(iommu_matches_cmdline)
+{
+	char buf[4096] = "";
+	struct dirent *e;
+	int groups = 0, want;
+	FILE *f;
+	DIR *dir;
+
+	f = fopen("/proc/cmdline", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+	fclose(f);
+	want = strstr(buf, "intel_iommu=on") != NULL;
+
+	dir = opendir("/sys/kernel/iommu_groups");
+	if (dir) {
+		while ((e = readdir(dir)))
+			if (e->d_name[0] != '.')
+				groups++;
+		closedir(dir);
+	}
+	ASSERT_EQ(want, groups > 0);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the guest kernel in one topology variant, run the tests of
+# qemu-test/tests.conf listed for it, and judge the run (check-log.py).
+# The serial log and the ivshmem backing file are kept in the output dir.
+# Last line of output: "counts <passed> <failed>".
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$HERE/../scripts/lib.sh"
+
+usage() {
+	cat <<USAGE
+usage: ${0##*/} [-v VARIANT] [-t TREE] [-O OBJDIR] [-o OUTDIR] [-T SECONDS] [-l TESTS]
+  -v VARIANT  topology variant: default, amd or iommu (default: default)
+  -t TREE     patched kernel tree, for selftest sources (default $APPLIED_TREE)
+  -O OBJDIR   kernel build directory (default $GUEST_OBJ)
+  -o OUTDIR   where the initramfs, serial log and backing file go
+              (default \$P2P_WORK/guest/VARIANT)
+  -T SECONDS  kill QEMU after this long (default 900)
+  -l TESTS    run only these programs (comma separated; default: tests.conf)
+  QEMU_ACCEL=kvm to try KVM (default tcg: a KVM guest hung on the CI machines)
+USAGE
+}
+
+variant=default tree=$APPLIED_TREE obj=$GUEST_OBJ out='' limit=900 only=''
+while getopts v:t:O:o:T:l:h opt; do
+	case $opt in
+	v) variant=$OPTARG ;;
+	t) tree=$OPTARG ;;
+	O) obj=$OPTARG ;;
+	o) out=$OPTARG ;;
+	T) limit=$OPTARG ;;
+	l) only=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+[ -n "$out" ] || out=$P2P_WORK/guest/$variant
+kernel=$obj/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel at $kernel: run scripts/build-kernel.sh"
+busybox=/bin/busybox	# from busybox-static
+[ -x "$busybox" ] || die "busybox-static missing: run scripts/deps.sh"
+
+SHM_FILE=$out/exporter.mem
+# shellcheck source=qemu-test/topology.sh
+. "$HERE/topology.sh"
+topo_variant "$variant" || die "unknown variant $variant (have: ${TOPO_VARIANTS[*]})"
+
+rm -rf "$out"
+mkdir -p "$out/root"/{bin,sbin,proc,sys,dev,tmp,tests,lib}
+root=$out/root
+
+# 1. test programs for this variant
+tests=()
+min=0
+while read -r name variants hostchecks src; do
+	case $name in ''|'#'*) continue ;; esac
+	case ",$variants," in *",$variant,"*) ;; *) continue ;; esac
+	if [ -n "$only" ]; then
+		case ",$only," in *",$name,"*) ;; *) continue ;; esac
+	fi
+	case $src in
+	harness:*) file=$HERE/guest/${src#harness:} ;;
+	kernel:*) file=$tree/${src#kernel:} ;;
+	*) die "tests.conf: bad source $src" ;;
+	esac
+	[ -f "$file" ] || die "test source $file missing"
+	gcc -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+		-Wno-missing-field-initializers \
+		-I "$HERE/guest" -I "$tree/tools/testing/selftests" \
+		-I "$obj/usr-headers/include" \
+		-o "$root/tests/$name" "$file" ||
+		die "cannot build test $name from $file"
+	tests+=("$name")
+	min=$((min + hostchecks))
+	printf '%s 600\n' "$name" >> "$root/tests/run-list"
+done < "$HERE/tests.conf"
+[ ${#tests[@]} -gt 0 ] || die "no tests for variant $variant"
+touch "$root/tests/run-list"
+
+# 2. initramfs: busybox, init, tests, modules
+cp "$busybox" "$root/bin/busybox"
+cp "$HERE/init" "$root/init"
+if [ -d "$obj/modroot/lib/modules" ]; then
+	cp -a "$obj/modroot/lib/modules" "$root/lib/"
+fi
+if [ -f "$HERE/modules" ]; then
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$HERE/modules" > "$root/tests/modules"
+fi
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) \
+	> "$out/initramfs.cpio.gz"
+
+# 3. boot
+seed=0
+while [ "$seed" -eq 0 ]; do
+	seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+done
+rm -f "$SHM_FILE"
+truncate -s "$TOPO_SHM_SIZE" "$SHM_FILE"
+log=$out/serial.log
+accel=${QEMU_ACCEL:-tcg}
+msg "booting variant $variant (accel $accel, seed $seed, tests: ${tests[*]})"
+t0=$(date +%s)
+rc=0
+timeout -k 10 "$limit" qemu-system-x86_64 -accel "$accel" \
+	"${TOPO_MACHINE[@]}" "${VARIANT_QEMU[@]}" "${TOPO_DEVICES[@]}" \
+	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
+	-append "$TOPO_CMDLINE $VARIANT_CMDLINE p2p_seed=$seed" \
+	-serial "file:$log" > "$out/qemu.out" 2>&1 || rc=$?
+msg "variant $variant: QEMU exited $rc after $(( $(date +%s) - t0 ))s (serial log: $log)"
+if [ $rc -ne 0 ]; then
+	sed 's/^/  qemu: /' "$out/qemu.out" >&2
+	[ $rc -ne 124 ] || msg "variant $variant: killed after ${limit}s"
+fi
+
+# 4. judge
+python3 "$HERE/check-log.py" --log "$log" --variant "$variant" \
+	--tests "$(IFS=,; echo "${tests[*]}")" --shm "$SHM_FILE" --seed "$seed" \
+	--hostchecks-min "$min" || true

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# The QEMU machine the tests boot: which devices sit where, per variant.
+# Data only (sourced by run-guest.sh); README.md draws the same picture.
+#
+#   q35 host bridge (8086:29c0)
+#   +-- pcie-root-port rp1 (has ACS)
+#   |   +-- x3130-upstream sw-up           <- a PCIe switch, no ACS
+#   |       +-- xio3130-downstream sw-dn1 -- ivshmem-plain "exporter" (BAR2 = host file)
+#   |       +-- xio3130-downstream sw-dn2 -- bochs-display "gpu" (TTM VRAM in BAR0)
+#   |       +-- xio3130-downstream sw-dn3 -- edu "peer" (importer, same switch)
+#   +-- pcie-root-port rp2
+#       +-- edu "far" (importer on its own root port: not a peer of the
+#                      exporter unless the host bridge may forward P2P)
+#
+# Linux 6.12's P2P decision (drivers/pci/p2pdma.c) for exporter <-> peer is
+# PCI_P2PDMA_MAP_BUS_ADDR (same switch); for exporter <-> far it is
+# NOT_SUPPORTED on the default CPU (host bridge not whitelisted) and
+# THRU_HOST_BRIDGE with "-cpu qemu64,family=23" (AMD Zen).
+# shellcheck shell=bash disable=SC2034,SC2054
+
+# Set by run-guest.sh before sourcing: $SHM_FILE, the ivshmem backing file.
+TOPO_MEMORY=1G
+TOPO_SMP=2
+TOPO_SHM_SIZE=4M
+
+TOPO_MACHINE=(-M q35 -m "$TOPO_MEMORY" -smp "$TOPO_SMP" -nodefaults -no-reboot
+	-display none -monitor none)
+
+TOPO_DEVICES=(
+	-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x10
+	-device x3130-upstream,id=sw-up,bus=rp1
+	-device xio3130-downstream,id=sw-dn1,bus=sw-up,chassis=2,slot=1
+	-device xio3130-downstream,id=sw-dn2,bus=sw-up,chassis=2,slot=2
+	-device xio3130-downstream,id=sw-dn3,bus=sw-up,chassis=2,slot=3
+	-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_FILE,size=$TOPO_SHM_SIZE,share=on"
+	-device ivshmem-plain,id=exporter,memdev=exporter-mem,bus=sw-dn1
+	-device bochs-display,id=gpu,bus=sw-dn2
+	-device edu,id=peer,bus=sw-dn3,dma_mask=0xffffffffffffffff
+	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=3,slot=1,addr=0x11
+	-device edu,id=far,bus=rp2,dma_mask=0xffffffffffffffff
+)
+
+TOPO_CMDLINE="console=ttyS0 panic=-1 printk.devkmsg=on"
+
+# Variants: extra QEMU arguments (placed before the devices) and extra
+# kernel command line.
+TOPO_VARIANTS=(default amd iommu)
+topo_variant() {
+	case $1 in
+	default)
+		VARIANT_QEMU=()
+		VARIANT_CMDLINE="" ;;
+	amd)	# AMD Zen: Linux lets P2P go through the host bridge
+		VARIANT_QEMU=(-cpu qemu64,family=23)
+		VARIANT_CMDLINE="" ;;
+	iommu)	# VT-d translating every device's DMA
+		VARIANT_QEMU=(-device intel-iommu,intremap=off)
+		VARIANT_CMDLINE="intel_iommu=on" ;;
+	*)
+		return 1 ;;
+	esac
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Bisectability: for every prefix of the applied series, compile the kernel
+# objects the series touches (that exist at that point), plus a few objects
+# that include the headers the series changes. Then compare W=1 + sparse
+# (C=1) warnings in the touched files between the base and the tip: a new
+# warning fails. Uses the guest config of the tip for every prefix.
+# Last line: "counts <passed> <failed>".
+set -uo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+tree=$SCRATCH_TREE
+obj=$BISECT_OBJ
+# Objects that pull in the headers this series changes (mm.h, pci-p2pdma.h).
+CANARIES=(mm/memory.o mm/gup.o drivers/pci/p2pdma.o)
+
+pass=0 fail=0
+result() {
+	if [ "$1" = OK ]; then
+		pass=$((pass + 1)); printf 'PASS build: %s\n' "$2"
+	else
+		fail=$((fail + 1)); printf 'FAIL build: %s%s\n' "$2" "${3:+ ($3)}"
+	fi
+}
+finish() { printf 'counts %d %d\n' "$pass" "$fail"; [ "$fail" -eq 0 ]; exit; }
+
+base=$(base_ref) || die "no base tree"
+tip=$(git -C "$APPLIED_TREE" rev-parse HEAD) || die "no applied tree: run scripts/apply-series.sh"
+mapfile -t commits < <(git -C "$APPLIED_TREE" rev-list --reverse "$base..$tip")
+n=${#commits[@]}
+if [ "$n" -eq 0 ]; then
+	msg "no patches: nothing to build per patch"
+	finish
+fi
+
+# Kernel C files the series adds or changes (selftests under tools/ are
+# built by the guest harness instead).
+mapfile -t cfiles < <(git -C "$APPLIED_TREE" diff --name-only --diff-filter=AM "$base" "$tip" -- '*.c' |
+	grep -v '^tools/' | grep -v '^samples/' || true)
+
+cc=gcc
+command -v ccache >/dev/null && cc="ccache gcc"
+kmake() { make -C "$tree" O="$obj" ARCH=x86_64 CC="$cc" -j"$(jobs_count)" "$@"; }
+
+# the tip's guest config, reused (through olddefconfig) at every prefix
+"$TOP"/scripts/kconfig.sh -t "$APPLIED_TREE" -O "$obj" >/dev/null || die "no config"
+cp "$obj/.config" "$obj/tip.config"
+
+objects_at() {	# objects to build with the tree at its current commit
+	local f
+	for f in "${cfiles[@]}"; do
+		[ -f "$tree/$f" ] && printf '%s\n' "${f%.c}.o"
+	done
+	printf '%s\n' "${CANARIES[@]}"
+}
+
+build_at() {	# build_at COMMIT LOG [make args...]: 0 if every object built
+	local commit=$1 log=$2
+	shift 2
+	worktree_at "$tree" "$commit"
+	cp "$obj/tip.config" "$obj/.config"
+	kmake olddefconfig > "$log" 2>&1 || return 1
+	mapfile -t objs < <(objects_at | sort -u)
+	kmake "$@" "${objs[@]}" >> "$log" 2>&1
+}
+
+for i in $(seq 1 "$n"); do
+	c=${commits[$((i - 1))]}
+	subj=$(git -C "$APPLIED_TREE" log -1 --format=%s "$c")
+	log=$obj/prefix-$i.log
+	if build_at "$c" "$log"; then
+		result OK "prefix $i/$n compiles ($subj)"
+	else
+		grep -E 'error:|Error [0-9]' "$log" | head -n 10
+		result FAIL "prefix $i/$n compiles ($subj)" "log: $log"
+	fi
+done
+
+# W=1 and sparse warnings in the touched files: base vs tip. Line numbers
+# are dropped so that moved code does not count as new.
+warnings() {	# warnings LOG: normalised warnings about touched files
+	local f
+	for f in "${cfiles[@]}"; do
+		grep -E "^([^ ]*/)?${f//./\\.}:[0-9]+(:[0-9]+)?: (warning|error):" "$1" |
+			sed -E 's/:[0-9]+(:[0-9]+)?:/:/' || true
+	done | sort -u
+}
+if ! command -v sparse >/dev/null; then
+	result FAIL "sparse and W=1 warnings" "sparse missing: run scripts/deps.sh"
+	finish
+fi
+build_at "$base" "$obj/warn-base.log" -k W=1 C=2 || true
+build_at "$tip" "$obj/warn-tip.log" -k W=1 C=2 || true
+new=$(comm -13 <(warnings "$obj/warn-base.log") <(warnings "$obj/warn-tip.log"))
+if [ -z "$new" ]; then
+	result OK "no new W=1 or sparse warnings in the ${#cfiles[@]} touched files"
+else
+	printf '%s\n' "$new" | head -n 20
+	result FAIL "no new W=1 or sparse warnings" "$(printf '%s\n' "$new" | wc -l) new"
+fi
+finish

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Everything "make check" runs, in order, with the time each stage took:
+# packages, lint, base tree, git am, export/import round trip, quilt,
+# tooling self-test, per-patch builds, guest kernel, QEMU boots of every
+# topology variant. Ends with one line "N passed, N failed".
+set -uo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+VARIANTS=${VARIANTS:-default amd iommu}
+passed=0 failed=0 times=()
+logdir=$P2P_WORK/check
+mkdir -p "$logdir"
+
+START=$(date +%s)
+summary() {
+	local t=$(( $(date +%s) - START ))
+	printf '\nStage times:\n'
+	printf '  %s\n' "${times[@]}"
+	printf '  %-28s %3dm%02ds\n' "total" $((t / 60)) $((t % 60))
+	printf '%d passed, %d failed\n' "$passed" "$failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+# stage NAME CMD...: run CMD, log it, count its results. A command that
+# prints "counts P F" as its last line contributes P and F; any other
+# command is one result, by its exit status.
+stage() {
+	local name=$1 log t0 t rc last
+	shift
+	log=$logdir/${name// /-}.log
+	printf '\n==> %s\n' "$name"
+	t0=$(date +%s)
+	"$@" > "$log" 2>&1
+	rc=$?
+	t=$(( $(date +%s) - t0 ))
+	times+=("$(printf '%-28s %3dm%02ds' "$name" $((t / 60)) $((t % 60)))")
+	last=$(tail -n 1 "$log")
+	if [[ $last =~ ^counts\ ([0-9]+)\ ([0-9]+)$ ]]; then
+		local p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+		grep -E '^(PASS|FAIL) ' "$log"
+		if [ "$f" -gt 0 ]; then
+			printf '  (log %s, last lines:)\n' "$log"
+			grep -vE '^(PASS|FAIL) |^counts ' "$log" | tail -n 25 | sed 's/^/  /'
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		# a runner that died after judging nothing is a failure too
+		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+			failed=$((failed + 1)); printf 'FAIL %s: exit %d\n' "$name" "$rc"
+		fi
+	elif [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+		printf 'PASS %s\n' "$name"
+		grep -E '^(base: |[a-z-]+\.sh: )' "$log" | tail -n 3 | sed 's/^/  /'
+	else
+		failed=$((failed + 1))
+		printf 'FAIL %s (exit %d, log %s):\n' "$name" "$rc" "$log"
+		tail -n 25 "$log" | sed 's/^/  /'
+	fi
+	return $rc
+}
+
+# A stage that the rest depends on stops the run when it fails.
+stage "packages" "$TOP"/scripts/deps.sh || summary
+stage "lint" "$TOP"/scripts/lint.sh
+stage "base tree" "$TOP"/scripts/base-tree.sh || summary
+stage "apply (git am)" "$TOP"/scripts/apply-series.sh || summary
+stage "export round trip" "$TOP"/scripts/roundtrip.sh
+stage "apply (quilt)" "$TOP"/scripts/quilt-check.sh
+stage "tooling self-test" "$TOP"/scripts/selftest-tooling.sh
+stage "per-patch builds" "$TOP"/scripts/bisect-build.sh
+stage "guest kernel" "$TOP"/scripts/build-kernel.sh || summary
+for v in $VARIANTS; do
+	stage "boot $v" "$TOP"/qemu-test/run-guest.sh -v "$v"
+done
+summary

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Export a working branch into patches/ and series with "git format-patch".
+#
+# The output depends only on the commits: format options are fixed here
+# instead of coming from the user's git config, the "From <sha>" line is
+# zeroed and there is no version signature, so exporting what
+# apply-series.sh imported gives back patches/ byte for byte.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<USAGE
+usage: ${0##*/} [-t TREE] [-b BASE] [-o PATCHDIR] [-s SERIES]
+  -t TREE     kernel git tree holding the branch (default $APPLIED_TREE)
+  -b BASE     commit the series starts from (default: the base of this project)
+  -o PATCHDIR where to write the patches (default $PATCH_DIR); its *.patch are replaced
+  -s SERIES   series file to write (default $SERIES_FILE)
+USAGE
+}
+
+tree=$APPLIED_TREE
+base=
+while getopts t:b:o:s:h opt; do
+	case $opt in
+	t) tree=$OPTARG ;;
+	b) base=$OPTARG ;;
+	o) PATCH_DIR=$OPTARG ;;
+	s) SERIES_FILE=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+[ -n "$base" ] || base=$(base_ref)
+git -C "$tree" rev-parse -q --verify "$base^{commit}" >/dev/null ||
+	die "$base is not a commit in $tree"
+[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
+	msg "warning: $tree has uncommitted changes; they are not exported"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git -C "$tree" \
+	-c core.abbrev=12 -c diff.algorithm=myers -c diff.renames=true \
+	-c diff.noprefix=false -c diff.mnemonicPrefix=false -c diff.relative=false \
+	-c format.signature= -c format.coverLetter=false -c format.numbered=auto \
+	-c format.headers= -c format.suffix=.patch -c format.thread=false \
+	format-patch --quiet --zero-commit --no-signature --no-base \
+	--stat=72 --no-attach --no-to --no-cc --subject-prefix=PATCH \
+	-o "$tmp" "$base..HEAD"
+
+mkdir -p "$PATCH_DIR"
+rm -f "$PATCH_DIR"/*.patch
+n=0
+{
+	printf '# Apply in this order (quilt reads this file; so does scripts/apply-series.sh).\n'
+	for f in "$tmp"/*.patch; do
+		[ -e "$f" ] || continue
+		mv "$f" "$PATCH_DIR/"
+		printf '%s\n' "${f##*/}"
+		n=$((n + 1))
+	done
+} > "$SERIES_FILE"
+msg "exported $n patches from $tree ($base..HEAD) to $PATCH_DIR"

@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the scripts in this directory. Source it; do not run it.
+#
+# Paths (all overridable from the environment):
+#   P2P_WORK     build area, ignored by git           (default: <checkout>/build)
+#   KERNEL_SRC   a user's own kernel git tree          (default: Debian linux-source-6.12)
+#   KERNEL_BASE  the ref in KERNEL_SRC to apply onto   (default: HEAD)
+#   CCACHE_DIR   compiler cache                         (default: ~/.cache/ccache)
+# shellcheck shell=bash disable=SC2034
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+P2P_WORK=${P2P_WORK:-$TOP/build}
+PATCH_DIR=${PATCH_DIR:-$TOP/patches}
+SERIES_FILE=${SERIES_FILE:-$TOP/series}
+FRAG_DIR=$TOP/kconfig-fragments
+
+# The Debian base repository made by base-tree.sh and the tree the series is
+# applied to (a git worktree of whichever base repository is in use).
+DEB_REPO=$P2P_WORK/linux-base
+APPLIED_TREE=$P2P_WORK/linux
+GUEST_OBJ=$P2P_WORK/obj-guest
+# A second worktree for checks that check out other commits (per-patch
+# builds, quilt, tooling self-tests), so the applied tree is left alone.
+SCRATCH_TREE=$P2P_WORK/linux-scratch
+BISECT_OBJ=$P2P_WORK/obj-bisect
+
+# Branches in the base repository.
+BASE_BRANCH=debian-base
+SERIES_BRANCH=p2p-vma
+
+# A fixed identity for commits this tooling makes, so that the base commit
+# and the commits made by "git am" are the same on every machine.
+export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-p2p-vma tooling}
+export GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-p2p-vma@localhost}
+
+msg() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# Patch file names, in series order, comments and blank lines dropped.
+series_list() {
+	[ -f "$SERIES_FILE" ] || die "no series file at $SERIES_FILE"
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES_FILE" | awk '{print $1}'
+}
+
+# The git repository and ref that the series applies to.
+base_repo() {
+	if [ -n "${KERNEL_SRC:-}" ]; then
+		printf '%s\n' "$KERNEL_SRC"
+	else
+		printf '%s\n' "$DEB_REPO"
+	fi
+}
+
+base_ref() {
+	if [ -n "${KERNEL_SRC:-}" ]; then
+		git -C "$KERNEL_SRC" rev-parse --verify "${KERNEL_BASE:-HEAD}^{commit}"
+	else
+		git -C "$DEB_REPO" rev-parse --verify "$BASE_BRANCH^{commit}"
+	fi
+}
+
+# "6.12.117" from a kernel top-level Makefile (a path, or stdin).
+makefile_version() {
+	awk -F' *= *' '/^VERSION/{v=$2} /^PATCHLEVEL/{p=$2} /^SUBLEVEL/{s=$2}
+		/^EXTRAVERSION/{e=$2} END{print v "." p "." s e}' "${1:-/dev/stdin}"
+}
+
+# Stage timing: stage_begin NAME; ...; stage_end
+stage_begin() {
+	STAGE_NAME=$1
+	STAGE_T0=$(date +%s)
+	printf '\n==> %s\n' "$STAGE_NAME" >&2
+}
+
+stage_end() {
+	local t=$(( $(date +%s) - STAGE_T0 ))
+	printf '==> %s: done in %dm%02ds\n' "$STAGE_NAME" $((t / 60)) $((t % 60)) >&2
+}
+
+jobs_count() {
+	nproc 2>/dev/null || echo 2
+}
+
+# worktree_at TREE COMMIT [BRANCH]: a clean worktree of the base repository
+# at COMMIT, on BRANCH (made or reset) or detached. Made the first time and
+# reused after: a checkout of the changed files instead of 86k.
+worktree_at() {
+	local tree=$1 commit=$2 branch=${3:-} repo common
+	local how=(--detach)
+	[ -z "$branch" ] || how=(-B "$branch")
+	repo=$(base_repo)
+	common=$(git -C "$repo" rev-parse --path-format=absolute --git-common-dir)
+	if [ -d "$tree" ] &&
+	   [ "$(git -C "$tree" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" = "$common" ]; then
+		git -C "$tree" am --abort >/dev/null 2>&1 || true
+		rm -rf "$tree/.pc"
+		git -C "$tree" checkout -q -f "${how[@]}" "$commit"
+		git -C "$tree" clean -q -f -d -x
+	else
+		rm -rf "$tree"
+		git -C "$repo" worktree prune
+		git -C "$repo" worktree add -q -f "${how[@]}" "$tree" "$commit"
+	fi
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Quick checks that need no build: series and patches/ agree, every patch
+# passes checkpatch.pl --strict with 0 errors and 0 warnings, the shell
+# scripts pass shellcheck, the Python parses. Last line: "counts P F".
+set -uo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+pass=0 fail=0
+result() {	# result OK|FAIL what [why]
+	if [ "$1" = OK ]; then
+		pass=$((pass + 1)); printf 'PASS lint: %s\n' "$2"
+	else
+		fail=$((fail + 1)); printf 'FAIL lint: %s%s\n' "$2" "${3:+ ($3)}"
+	fi
+}
+
+# 1. series <-> patches/
+mapfile -t listed < <(series_list)
+bad=
+for p in "${listed[@]}"; do
+	[ -f "$PATCH_DIR/$p" ] || bad="$bad series names $p, not in patches/;"
+done
+for f in "$PATCH_DIR"/*.patch; do
+	[ -e "$f" ] || continue
+	printf '%s\n' "${listed[@]}" | grep -qxF "${f##*/}" ||
+		bad="$bad ${f##*/} is not in series;"
+done
+dups=$(printf '%s\n' "${listed[@]}" | sort | uniq -d | tr '\n' ' ')
+[ -z "$dups" ] || bad="$bad listed twice: $dups;"
+sorted=$(printf '%s\n' "${listed[@]}" | LC_ALL=C sort | tr '\n' ' ')
+[ "$sorted" = "$(printf '%s\n' "${listed[@]}" | tr '\n' ' ')" ] ||
+	bad="$bad series is not in patch-number order;"
+if [ -z "$bad" ]; then result OK "series and patches/ agree (${#listed[@]} patches)"
+else result FAIL "series and patches/ agree" "$bad"; fi
+
+# 2. checkpatch --strict, with the base tree's copy of the script
+ksrc=$(base_repo)
+notree=()
+if [ ! -f "$ksrc/scripts/checkpatch.pl" ]; then
+	notree=(--no-tree)
+	ksrc=$P2P_WORK/checkpatch
+	tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+	if [ ! -f "$ksrc/scripts/checkpatch.pl" ] && [ -f "$tarball" ]; then
+		mkdir -p "$ksrc"
+		tar -xf "$tarball" -C "$ksrc" --strip-components=1 \
+			linux-source-6.12/scripts/checkpatch.pl \
+			linux-source-6.12/scripts/spelling.txt \
+			linux-source-6.12/scripts/const_structs.checkpatch
+	fi
+fi
+if [ ${#listed[@]} -gt 0 ] && [ ! -f "$ksrc/scripts/checkpatch.pl" ]; then
+	result FAIL "checkpatch" "no checkpatch.pl: run scripts/base-tree.sh"
+fi
+for p in "${listed[@]}"; do
+	if [ ! -f "$PATCH_DIR/$p" ] || [ ! -f "$ksrc/scripts/checkpatch.pl" ]; then
+		continue
+	fi
+	out=$(cd "$ksrc" && perl scripts/checkpatch.pl --strict "${notree[@]}" --color=never \
+		--summary-file --showfile "$PATCH_DIR/$p" 2>&1)
+	total=$(printf '%s\n' "$out" | grep -E '^total: ' | tail -n 1)
+	if printf '%s\n' "$total" | grep -qE '^total: 0 errors, 0 warnings'; then
+		result OK "checkpatch --strict $p: ${total#total: }"
+	else
+		printf '%s\n' "$out" | grep -E '^(ERROR|WARNING|CHECK)|^#' | head -n 20
+		result FAIL "checkpatch --strict $p" "${total:-no verdict}"
+	fi
+done
+
+# 3. shellcheck
+mapfile -t shells < <(cd "$TOP" && ls scripts/*.sh qemu-test/*.sh qemu-test/init .ci/run 2>/dev/null)
+if out=$(cd "$TOP" && shellcheck -x -s bash "${shells[@]}" 2>&1); then
+	result OK "shellcheck (${#shells[@]} files)"
+else
+	printf '%s\n' "$out" | head -n 30
+	result FAIL "shellcheck" "see above"
+fi
+
+# 4. Python
+if out=$(cd "$TOP" && python3 -m py_compile qemu-test/check-log.py 2>&1); then
+	result OK "python compiles (qemu-test/check-log.py)"
+else
+	result FAIL "python compiles" "$out"
+fi
+
+printf 'counts %d %d\n' "$pass" "$fail"
+[ "$fail" -eq 0 ]
