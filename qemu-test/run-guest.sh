@@ -54,7 +54,7 @@ root=$out/root
 # 1. test programs for this variant
 tests=()
 min=0
-while read -r name variants hostchecks src; do
+while read -r name variants hostchecks modules src; do
 	case $name in ''|'#'*) continue ;; esac
 	case ",$variants," in *",$variant,"*) ;; *) continue ;; esac
 	if [ -n "$only" ]; then
@@ -66,15 +66,15 @@ while read -r name variants hostchecks src; do
 	*) die "tests.conf: bad source $src" ;;
 	esac
 	[ -f "$file" ] || die "test source $file missing"
-	gcc -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-		-Wno-missing-field-initializers \
-		-I "$HERE/guest" -I "$tree/tools/testing/selftests" \
+	# like tools/testing/selftests/mm/Makefile: -Wall, the tree for uapi
+	gcc -static -O2 -g -Wall -Werror \
+		-I "$HERE/guest" -I "$tree/tools/testing/selftests" -I "$tree" \
 		-I "$obj/usr-headers/include" \
 		-o "$root/tests/$name" "$file" ||
 		die "cannot build test $name from $file"
 	tests+=("$name")
 	min=$((min + hostchecks))
-	printf '%s 600\n' "$name" >> "$root/tests/run-list"
+	printf '%s 600 %s\n' "$name" "${modules//,/ }" >> "$root/tests/run-list"
 done < "$HERE/tests.conf"
 [ ${#tests[@]} -gt 0 ] || die "no tests for variant $variant"
 touch "$root/tests/run-list"
@@ -84,9 +84,6 @@ cp "$busybox" "$root/bin/busybox"
 cp "$HERE/init" "$root/init"
 if [ -d "$obj/modroot/lib/modules" ]; then
 	cp -a "$obj/modroot/lib/modules" "$root/lib/"
-fi
-if [ -f "$HERE/modules" ]; then
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$HERE/modules" > "$root/tests/modules"
 fi
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) \
 	> "$out/initramfs.cpio.gz"

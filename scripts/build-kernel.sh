@@ -24,6 +24,8 @@ while getopts t:O:h opt; do
 	*) usage >&2; exit 2 ;;
 	esac
 done
+tree=$(abspath "$tree")
+obj=$(abspath "$obj")
 [ -f "$tree/Makefile" ] || die "no kernel tree at $tree: run scripts/apply-series.sh"
 
 "$TOP"/scripts/kconfig.sh -t "$tree" -O "$obj"

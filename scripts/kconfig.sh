@@ -29,6 +29,8 @@ while getopts t:O:h opt; do
 	esac
 done
 shift $((OPTIND - 1))
+tree=$(abspath "$tree")
+obj=$(abspath "$obj")
 if [ $# -eq 0 ]; then
 	set -- "$FRAG_DIR"/*.config
 fi

@@ -33,6 +33,14 @@ SERIES_BRANCH=p2p-vma
 export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-p2p-vma tooling}
 export GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-p2p-vma@localhost}
 
+# Absolute path of a directory that may not exist yet.
+abspath() {
+	case $1 in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s/%s\n' "$PWD" "$1" ;;
+	esac
+}
+
 msg() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 

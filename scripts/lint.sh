@@ -59,18 +59,18 @@ for p in "${listed[@]}"; do
 	fi
 	out=$(cd "$ksrc" && perl scripts/checkpatch.pl --strict "${notree[@]}" --color=never \
 		--summary-file --showfile "$PATCH_DIR/$p" 2>&1)
-	total=$(printf '%s\n' "$out" | grep -E '^total: ' | tail -n 1)
+	total=$(printf '%s\n' "$out" | grep -oE 'total: [0-9]+ errors, [0-9]+ warnings.*' | tail -n 1)
 	if printf '%s\n' "$total" | grep -qE '^total: 0 errors, 0 warnings'; then
 		result OK "checkpatch --strict $p: ${total#total: }"
 	else
-		printf '%s\n' "$out" | grep -E '^(ERROR|WARNING|CHECK)|^#' | head -n 20
+		printf '%s\n' "$out" | grep -E '(ERROR|WARNING): ' -A 3 | head -n 30
 		result FAIL "checkpatch --strict $p" "${total:-no verdict}"
 	fi
 done
 
 # 3. shellcheck
 mapfile -t shells < <(cd "$TOP" && ls scripts/*.sh qemu-test/*.sh qemu-test/init .ci/run 2>/dev/null)
-if out=$(cd "$TOP" && shellcheck -x -s bash "${shells[@]}" 2>&1); then
+if out=$(cd "$TOP" && shellcheck -x "${shells[@]}" 2>&1); then
 	result OK "shellcheck (${#shells[@]} files)"
 else
 	printf '%s\n' "$out" | head -n 30
