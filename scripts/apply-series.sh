@@ -5,7 +5,7 @@
 # half of the export/import round trip.
 #
 # Default base: the Debian tree from base-tree.sh, branch "p2p-vma" (reset
-# on every run). With KERNEL_SRC, a new branch "p2p-vma/<timestamp>" is made
+# on every run). With KERNEL_SRC, a new branch "p2p-vma-<timestamp>" is made
 # in the user's repository from KERNEL_BASE (default HEAD); the worktree is
 # separate, so the user's current branch and working tree are not touched.
 #
@@ -36,7 +36,7 @@ done
 
 base=$(base_ref) || die "no base: run scripts/base-tree.sh first"
 if [ -n "${KERNEL_SRC:-}" ]; then
-	branch=$SERIES_BRANCH/$(date +%Y%m%d-%H%M%S)
+	branch=$SERIES_BRANCH-$(date +%Y%m%d-%H%M%S)
 else
 	branch=$SERIES_BRANCH
 	[ "$tree" = "$APPLIED_TREE" ] || branch=$SERIES_BRANCH-${tree##*/}

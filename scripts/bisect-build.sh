@@ -4,7 +4,8 @@
 # objects the series touches (that exist at that point), plus a few objects
 # that include the headers the series changes. Then compare W=1 + sparse
 # (C=1) warnings in the touched files between the base and the tip: a new
-# warning fails. Uses the guest config of the tip for every prefix.
+# warning fails, and so does a new kernel-doc warning. Uses the guest
+# config of the tip for every prefix.
 # Last line: "counts <passed> <failed>".
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -86,6 +87,25 @@ warnings() {	# warnings LOG: normalised warnings about touched files
 			sed -E 's/:[0-9]+(:[0-9]+)?:/:/' || true
 	done | sort -u
 }
+# kernel-doc of the touched kernel sources: no new warnings either.
+mapfile -t docfiles < <(git -C "$APPLIED_TREE" diff --name-only --diff-filter=AM "$base" "$tip" -- '*.c' '*.h' |
+	grep -v '^tools/' || true)
+kdoc() {	# kdoc COMMIT: normalised kernel-doc warnings for the touched files
+	local f
+	for f in "${docfiles[@]}"; do
+		git -C "$APPLIED_TREE" show "$1:$f" > "$obj/kdoc.tmp" 2>/dev/null || continue
+		"$APPLIED_TREE"/scripts/kernel-doc -Wall -none "$obj/kdoc.tmp" 2>&1 |
+			sed -E "s|^[^:]*:[0-9]+: |$f: |"
+	done | sort -u
+}
+newdoc=$(comm -13 <(kdoc "$base") <(kdoc "$tip"))
+if [ -z "$newdoc" ]; then
+	result OK "no new kernel-doc warnings in the ${#docfiles[@]} touched kernel sources"
+else
+	printf '%s\n' "$newdoc" | head -n 20
+	result FAIL "no new kernel-doc warnings" "$(printf '%s\n' "$newdoc" | wc -l) new"
+fi
+
 if ! command -v sparse >/dev/null; then
 	result FAIL "sparse and W=1 warnings" "sparse missing: run scripts/deps.sh"
 	finish

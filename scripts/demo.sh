@@ -38,6 +38,8 @@ Mode:   PLUMBING SMOKE TEST. The series does not yet contain the p2p vma
         the edu DMA engines through sysfs with raw BAR bus addresses.
 TXT
 fi
+grep -oE 'test_p2p_vma_(exp|imp) [0-9a-f:.]+: (exporting|importer).*' "$log" |
+	sed -E 's/^test_p2p_vma_(exp|imp) /Device: /' | sort -u || true
 grep -oE 'edu [0-9a-f:.]+, ivshmem [0-9a-f:.]+ BAR2 at 0x[0-9a-f]+ \([0-9]+ KiB\)' "$log" |
 	sort -u | sed 's/^/Pair:   /' || true
 grep -oE 'P2P path: .*' "$log" | sort -u | sed 's/^P2P path: /Linux:  /' || true

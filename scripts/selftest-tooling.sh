@@ -4,7 +4,9 @@
 #  - the intact patch applies (git am and quilt), as a control;
 #  - with one context line changed, apply-series.sh and quilt-check.sh
 #    both fail and name the patch;
-#  - a patch missing from series, or listed but absent, fails the lint.
+#  - a patch missing from series, or listed but absent, fails the lint;
+#  - with KERNEL_SRC the series lands on a new branch of that tree and the
+#    tree's own branch and working tree are not touched.
 # Last line: "counts <passed> <failed>".
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -74,6 +76,30 @@ if PATCH_DIR=$tmp/bad SERIES_FILE=$tmp/bad/series "$TOP"/scripts/lint.sh > "$tmp
 	result FAIL "lint: a series entry without its patch fails" "lint passed"
 else
 	result OK "lint: a series entry without its patch fails"
+fi
+
+# KERNEL_SRC: the series goes onto a new branch of the user's tree, in a
+# separate worktree; the user's branch, HEAD and working tree stay as they were.
+user=$DEB_REPO
+head_before=$(git -C "$user" symbolic-ref -q HEAD || git -C "$user" rev-parse HEAD)
+status_before=$(git -C "$user" status --porcelain | md5sum)
+branches_before=$(git -C "$user" branch --list "$SERIES_BRANCH-2*" | wc -l)
+if KERNEL_SRC=$user KERNEL_BASE=$base "$TOP"/scripts/apply-series.sh \
+		-t "$SCRATCH_TREE" -p "$tmp/good" -s "$tmp/good/series" 2>"$tmp/log"; then
+	new=$(git -C "$SCRATCH_TREE" symbolic-ref -q --short HEAD || true)
+	if [ "$(git -C "$user" symbolic-ref -q HEAD || git -C "$user" rev-parse HEAD)" != "$head_before" ] ||
+	   [ "$(git -C "$user" status --porcelain | md5sum)" != "$status_before" ]; then
+		result FAIL "KERNEL_SRC: user's tree untouched" "HEAD or working tree changed"
+	elif [ "$(git -C "$user" branch --list "$SERIES_BRANCH-2*" | wc -l)" -ne $((branches_before + 1)) ] ||
+	     [ "${new#"$SERIES_BRANCH"-2}" = "$new" ]; then
+		result FAIL "KERNEL_SRC: series on a new branch" "branch '$new'"
+	else
+		result OK "KERNEL_SRC: series on new branch $new, user's tree untouched"
+	fi
+	git -C "$SCRATCH_TREE" checkout -q -f --detach "$base"
+	[ -z "$new" ] || git -C "$user" branch -q -D "$new"
+else
+	result FAIL "KERNEL_SRC: apply onto a user's tree" "$(tail -n 1 "$tmp/log")"
 fi
 
 git -C "$SCRATCH_TREE" checkout -q -f --detach "$base"
