@@ -54,7 +54,7 @@ root=$out/root
 # 1. test programs for this variant
 tests=()
 min=0
-while read -r name variants hostchecks modules src; do
+while read -r name variants hostchecks modules src args; do
 	case $name in ''|'#'*) continue ;; esac
 	case ",$variants," in *",$variant,"*) ;; *) continue ;; esac
 	if [ -n "$only" ]; then
@@ -74,7 +74,7 @@ while read -r name variants hostchecks modules src; do
 		die "cannot build test $name from $file"
 	tests+=("$name")
 	min=$((min + hostchecks))
-	printf '%s 600 %s\n' "$name" "${modules//,/ }" >> "$root/tests/run-list"
+	printf '%s|600|%s|%s\n' "$name" "${modules//,/ }" "$args" >> "$root/tests/run-list"
 done < "$HERE/tests.conf"
 [ ${#tests[@]} -gt 0 ] || die "no tests for variant $variant"
 touch "$root/tests/run-list"

@@ -15,7 +15,8 @@
 # Linux 6.12's P2P decision (drivers/pci/p2pdma.c) for exporter <-> peer is
 # PCI_P2PDMA_MAP_BUS_ADDR (same switch); for exporter <-> far it is
 # NOT_SUPPORTED on the default CPU (host bridge not whitelisted) and
-# THRU_HOST_BRIDGE with "-cpu qemu64,family=23" (AMD Zen).
+# THRU_HOST_BRIDGE with "-cpu qemu64,family=23" (AMD Zen), which the iommu
+# variant uses too, so that the far edu's DMA goes through VT-d.
 # shellcheck shell=bash disable=SC2034,SC2054
 
 # Set by run-guest.sh before sourcing: $SHM_FILE, the ivshmem backing file.
@@ -53,8 +54,9 @@ topo_variant() {
 	amd)	# AMD Zen: Linux lets P2P go through the host bridge
 		VARIANT_QEMU=(-cpu qemu64,family=23)
 		VARIANT_CMDLINE="" ;;
-	iommu)	# VT-d translating every device's DMA
-		VARIANT_QEMU=(-device intel-iommu,intremap=off)
+	iommu)	# VT-d translating every device's DMA; the AMD CPU model lets
+		# Linux send P2P through the host bridge, i.e. through VT-d
+		VARIANT_QEMU=(-cpu qemu64,family=23 -device intel-iommu,intremap=off)
 		VARIANT_CMDLINE="intel_iommu=on" ;;
 	*)
 		return 1 ;;
