@@ -27,7 +27,12 @@ SPLATS = [
     r"possible circular locking dependency",
     r"possible recursive locking",
     r"inconsistent lock state",
-    r"lockdep",
+    r"lockdep is turned off",
+    r"suspicious RCU usage",
+    r"bad unlock balance",
+    r"held lock freed",
+    r"lock held when returning to user space",
+    r"DEBUG_LOCKS_WARN_ON",
     r"kmemleak: .*suspected memory leak",
     r"unreferenced object 0x",
     r"INFO: task .* blocked for more than",
@@ -41,10 +46,6 @@ BENIGN_RE = re.compile(
     r"|kmemleak: Automatic memory scanning thread"
     r"|KASAN: .*(initialized|enabled)"
     r"|kasan: KernelAddressSanitizer initialized"
-    r"|Lock dependency validator"
-    r"|lockdep: .*(hash|chain|table|classes)"
-    r"|Lock dependency|per task-struct memory footprint"
-    r"|lock dep[a-z]* .*bytes"
 )
 TAP_RE = re.compile(r"^(not ok|ok) (\d+) (.*?)(\s+#\s*(SKIP|skip).*)?$")
 PLAN_RE = re.compile(r"^1\.\.(\d+)$")

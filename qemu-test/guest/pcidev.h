@@ -28,7 +28,7 @@
 #define BOCHS_DEVICE	0x1111
 
 struct pcidev {
-	char bdf[32];		/* "0000:03:00.0" */
+	char bdf[NAME_MAX + 1];	/* "0000:03:00.0" */
 	char path[PATH_MAX];	/* resolved /sys/devices/pci0000:00/... */
 	int depth;		/* PCI devices on the path, root port first */
 };
