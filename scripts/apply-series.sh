@@ -42,18 +42,32 @@ else
 	[ "$tree" = "$APPLIED_TREE" ] || branch=$SERIES_BRANCH-${tree##*/}
 fi
 
-worktree_at "$tree" "$base" "$branch"
+# "git am" runs in the scratch worktree; the target tree is then moved to
+# the result with one checkout, which rewrites only the files that differ.
+# With fixed committer identity and dates the commits are the same on every
+# run, so an unchanged series leaves the target tree (and the kernel build
+# that depends on its timestamps) untouched.
+am_tree=$tree
+[ "$tree" != "$APPLIED_TREE" ] || am_tree=$SCRATCH_TREE
+worktree_at "$am_tree" "$base"
 
 mapfile -t patches < <(series_list)
 n=0
 for p in "${patches[@]}"; do
 	f=$PATCH_DIR/$p
 	[ -f "$f" ] || die "series names $p, which is not in $PATCH_DIR"
-	if ! out=$(git -C "$tree" am --quiet --keep-cr --committer-date-is-author-date "$f" 2>&1); then
-		git -C "$tree" am --abort >/dev/null 2>&1 || true
+	if ! out=$(git -C "$am_tree" am --quiet --keep-cr --committer-date-is-author-date "$f" 2>&1); then
+		git -C "$am_tree" am --abort >/dev/null 2>&1 || true
 		printf '%s\n' "$out" >&2
 		die "patch $((n + 1))/${#patches[@]} $p does not apply to $base"
 	fi
 	n=$((n + 1))
 done
+head=$(git -C "$am_tree" rev-parse HEAD)
+if [ "$am_tree" = "$tree" ]; then
+	git -C "$tree" checkout -q -B "$branch" "$head"
+else
+	worktree_at "$tree" "$head" "$branch"
+	git -C "$am_tree" checkout -q --detach "$base"
+fi
 msg "applied $n patches onto $base: $tree (branch $branch, HEAD $(git -C "$tree" rev-parse --short=12 HEAD))"

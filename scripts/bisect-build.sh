@@ -16,15 +16,8 @@ obj=$BISECT_OBJ
 # Objects that pull in the headers this series changes (mm.h, pci-p2pdma.h).
 CANARIES=(mm/memory.o mm/gup.o drivers/pci/p2pdma.o)
 
-pass=0 fail=0
-result() {
-	if [ "$1" = OK ]; then
-		pass=$((pass + 1)); printf 'PASS build: %s\n' "$2"
-	else
-		fail=$((fail + 1)); printf 'FAIL build: %s%s\n' "$2" "${3:+ ($3)}"
-	fi
-}
-finish() { printf 'counts %d %d\n' "$pass" "$fail"; [ "$fail" -eq 0 ]; exit; }
+RESULT_TAG=build
+finish() { result_counts; exit; }
 
 base=$(base_ref) || die "no base tree"
 tip=$(git -C "$APPLIED_TREE" rev-parse HEAD) || die "no applied tree: run scripts/apply-series.sh"
@@ -48,10 +41,27 @@ kmake() { make -C "$tree" O="$obj" ARCH=x86_64 CC="$cc" -j"$(jobs_count)" "$@"; 
 "$TOP"/scripts/kconfig.sh -t "$APPLIED_TREE" -O "$obj" >/dev/null || die "no config"
 cp "$obj/.config" "$obj/tip.config"
 
+# Does the config at this prefix build OBJ? Its Makefile line says which
+# symbol it hangs on ("obj-$(CONFIG_FOO) += foo.o"); obj-y or no such line:
+# yes. A file whose symbol nothing selects yet is not built by anyone at
+# that point, so compiling it alone would test nothing real.
+config_builds() {
+	local dir=${1%/*} file=${1##*/} sym
+	sym=$(grep -oE "^obj-\\\$\(CONFIG_[A-Z0-9_]+\)[[:space:]]*[+:]?=.*([[:space:]]|^)$file([[:space:]]|$)" \
+		"$tree/$dir/Makefile" 2>/dev/null | head -n 1 | sed -E 's/^obj-\$\((CONFIG_[A-Z0-9_]+)\).*/\1/')
+	[ -z "$sym" ] || grep -qE "^$sym=(y|m)$" "$obj/.config"
+}
+
 objects_at() {	# objects to build with the tree at its current commit
-	local f
+	local f o
 	for f in "${cfiles[@]}"; do
-		[ -f "$tree/$f" ] && printf '%s\n' "${f%.c}.o"
+		[ -f "$tree/$f" ] || continue
+		o=${f%.c}.o
+		if config_builds "$o"; then
+			printf '%s\n' "$o"
+		else
+			msg "$(git -C "$tree" log -1 --format=%h): $o not built by this config yet" >&2
+		fi
 	done
 	printf '%s\n' "${CANARIES[@]}"
 }

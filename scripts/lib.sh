@@ -73,6 +73,26 @@ makefile_version() {
 		/^EXTRAVERSION/{e=$2} END{print v "." p "." s e}' "${1:-/dev/stdin}"
 }
 
+# Results of a checking script: "result OK|FAIL WHAT [WHY]" prints one
+# PASS/FAIL line tagged $RESULT_TAG; result_counts prints the last line
+# scripts/check.sh reads ("counts PASSED FAILED") and fails if any failed.
+RESULT_PASS=0
+RESULT_FAIL=0
+result() {
+	if [ "$1" = OK ]; then
+		RESULT_PASS=$((RESULT_PASS + 1))
+		printf 'PASS %s: %s\n' "$RESULT_TAG" "$2"
+	else
+		RESULT_FAIL=$((RESULT_FAIL + 1))
+		printf 'FAIL %s: %s%s\n' "$RESULT_TAG" "$2" "${3:+ ($3)}"
+	fi
+}
+
+result_counts() {
+	printf 'counts %d %d\n' "$RESULT_PASS" "$RESULT_FAIL"
+	[ "$RESULT_FAIL" -eq 0 ]
+}
+
 # Stage timing: stage_begin NAME; ...; stage_end
 stage_begin() {
 	STAGE_NAME=$1

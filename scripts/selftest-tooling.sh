@@ -12,14 +12,7 @@ set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pass=0 fail=0
-result() {
-	if [ "$1" = OK ]; then
-		pass=$((pass + 1)); printf 'PASS tooling: %s\n' "$2"
-	else
-		fail=$((fail + 1)); printf 'FAIL tooling: %s%s\n' "$2" "${3:+ ($3)}"
-	fi
-}
+RESULT_TAG=tooling
 
 base=$(base_ref) || die "no base tree"
 tmp=$(mktemp -d)
@@ -103,5 +96,4 @@ else
 fi
 
 git -C "$SCRATCH_TREE" checkout -q -f --detach "$base"
-printf 'counts %d %d\n' "$pass" "$fail"
-[ "$fail" -eq 0 ]
+result_counts

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Tests for check-log.py: the judge must fail every kind of bad run.
+
+A judge that passes everything would make every boot test worthless, so
+each way a run can go wrong is fed to it here, next to a good run.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import importlib.util  # noqa: E402
+
+spec = importlib.util.spec_from_file_location("check_log",
+                                              os.path.join(HERE, "check-log.py"))
+check_log = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(check_log)
+
+SEED = 12345
+GOOD = """[    0.000000] Linux version 6.12.117+
+[    0.500000] rcu: 	RCU lockdep checking is enabled.
+[    0.521595] kasan: KernelAddressSanitizer initialized
+[   26.945638] kmemleak: Kernel memory leak detector initialized (mem pool available: 15083)
+P2P-HARNESS: boot kernel 6.12.117+ cmdline: console=ttyS0 p2p_seed=12345
+P2P-HARNESS: BEGIN prog
+TAP version 13
+1..2
+# Starting 2 tests from 1 test cases.
+ok 1 t.one
+# P2P-HOSTCHECK exporter offset=16 len=32 seed=12345
+ok 2 t.two
+# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:0 error:0
+P2P-HARNESS: END prog rc=0
+P2P-HARNESS: DONE
+"""
+
+
+def shm_bytes(seed=SEED, size=4096):
+    return bytes(check_log.pattern_byte(seed, i) for i in range(size))
+
+
+class Judge(unittest.TestCase):
+    def judge(self, log, shm=None, tests="prog", hostchecks_min=1):
+        with tempfile.TemporaryDirectory() as d:
+            lp = os.path.join(d, "serial.log")
+            sp = os.path.join(d, "exporter.mem")
+            with open(lp, "w") as f:
+                f.write(log)
+            with open(sp, "wb") as f:
+                f.write(shm_bytes() if shm is None else shm)
+            r = subprocess.run(
+                [sys.executable, os.path.join(HERE, "check-log.py"),
+                 "--log", lp, "--variant", "t", "--tests", tests,
+                 "--shm", sp, "--seed", str(SEED),
+                 "--hostchecks-min", str(hostchecks_min)],
+                capture_output=True, text=True)
+        last = r.stdout.strip().splitlines()[-1].split()
+        self.assertEqual("counts", last[0])
+        return r.returncode, int(last[1]), int(last[2]), r.stdout
+
+    def assertFails(self, log, **kw):
+        rc, _, failed, out = self.judge(log, **kw)
+        self.assertEqual(1, rc, out)
+        self.assertGreater(failed, 0, out)
+        return out
+
+    def test_good_run_passes(self):
+        rc, passed, failed, out = self.judge(GOOD)
+        self.assertEqual((0, 0), (rc, failed), out)
+        self.assertEqual(5, passed, out)	# 2 cases, 1 host check, log, DONE
+
+    def test_not_ok(self):
+        self.assertFails(GOOD.replace("ok 2 t.two", "not ok 2 t.two"))
+
+    def test_skip_is_a_failure(self):
+        self.assertFails(GOOD.replace("ok 2 t.two", "ok 2 t.two # SKIP no device"))
+
+    def test_program_never_ran(self):
+        out = self.assertFails(GOOD, tests="prog,other")
+        self.assertIn("never started", out)
+
+    def test_short_plan(self):
+        self.assertFails(GOOD.replace("1..2", "1..3"))
+
+    def test_no_end_marker(self):
+        self.assertFails(GOOD.replace("P2P-HARNESS: END prog rc=0\n", ""))
+
+    def test_nonzero_exit_without_failures(self):
+        self.assertFails(GOOD.replace("END prog rc=0", "END prog rc=1"))
+
+    def test_no_done(self):
+        self.assertFails(GOOD.replace("P2P-HARNESS: DONE\n", ""))
+
+    def test_splats(self):
+        for splat in [
+            "[ 9.1] BUG: KASAN: slab-use-after-free in p2p_vma_unmap_user+0x10/0x20",
+            "[ 9.1] WARNING: possible circular locking dependency detected",
+            "[ 9.1] WARNING: CPU: 0 PID: 1 at mm/p2p_vma.c:90 p2p_vma_map_one+0x1",
+            "[ 9.1] BUG: sleeping function called from invalid context at mm/x.c:1",
+            "[ 9.1] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)",
+            "unreferenced object 0xffff888003a1c000 (size 64):",
+            "[ 9.1] Oops: general protection fault, probably for non-canonical address",
+            "[ 9.1] INFO: task p2p-vma:80 blocked for more than 120 seconds.",
+        ]:
+            with self.subTest(splat=splat):
+                self.assertFails(GOOD.replace("P2P-HARNESS: DONE", splat + "\nP2P-HARNESS: DONE"))
+
+    def test_host_bytes_differ(self):
+        shm = bytearray(shm_bytes())
+        shm[20] ^= 0xFF
+        out = self.assertFails(GOOD, shm=bytes(shm))
+        self.assertIn("1 bytes differ", out)
+
+    def test_host_check_other_seed(self):
+        self.assertFails(GOOD.replace("seed=12345\nok 2", "seed=999\nok 2"))
+
+    def test_too_few_host_checks(self):
+        self.assertFails(GOOD, hostchecks_min=2)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
