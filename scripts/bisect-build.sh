@@ -108,13 +108,19 @@ kdoc() {	# kdoc COMMIT: normalised kernel-doc warnings for the touched files
 			sed -E "s|^[^:]*:[0-9]+: |$f: |"
 	done | sort -u
 }
-newdoc=$(comm -13 <(kdoc "$base") <(kdoc "$tip"))
-if [ -z "$newdoc" ]; then
-	result OK "no new kernel-doc warnings in the ${#docfiles[@]} touched kernel sources"
-else
-	printf '%s\n' "$newdoc" | head -n 20
-	result FAIL "no new kernel-doc warnings" "$(printf '%s\n' "$newdoc" | wc -l) new"
-fi
+# no_new WHAT BEFORE AFTER: one result; the lines only in AFTER are new.
+no_new() {
+	local new
+	new=$(comm -13 <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed '/^$/d')
+	if [ -z "$new" ]; then
+		result OK "no new $1"
+	else
+		printf '%s\n' "$new" | head -n 20
+		result FAIL "no new $1" "$(printf '%s\n' "$new" | wc -l) new"
+	fi
+}
+no_new "kernel-doc warnings in the ${#docfiles[@]} touched kernel sources" \
+	"$(kdoc "$base")" "$(kdoc "$tip")"
 
 if ! command -v sparse >/dev/null; then
 	result FAIL "sparse and W=1 warnings" "sparse missing: run scripts/deps.sh"
@@ -122,11 +128,6 @@ if ! command -v sparse >/dev/null; then
 fi
 build_at "$base" "$obj/warn-base.log" -k W=1 C=2 || true
 build_at "$tip" "$obj/warn-tip.log" -k W=1 C=2 || true
-new=$(comm -13 <(warnings "$obj/warn-base.log") <(warnings "$obj/warn-tip.log"))
-if [ -z "$new" ]; then
-	result OK "no new W=1 or sparse warnings in the ${#cfiles[@]} touched files"
-else
-	printf '%s\n' "$new" | head -n 20
-	result FAIL "no new W=1 or sparse warnings" "$(printf '%s\n' "$new" | wc -l) new"
-fi
+no_new "W=1 or sparse warnings in the ${#cfiles[@]} touched files" \
+	"$(warnings "$obj/warn-base.log")" "$(warnings "$obj/warn-tip.log")"
 finish
