@@ -103,8 +103,9 @@ mapfile -t docfiles < <(git -C "$APPLIED_TREE" diff --name-only --diff-filter=AM
 kdoc() {	# kdoc COMMIT: normalised kernel-doc warnings for the touched files
 	local f
 	for f in "${docfiles[@]}"; do
-		git -C "$APPLIED_TREE" show "$1:$f" > "$obj/kdoc.tmp" 2>/dev/null || continue
-		"$APPLIED_TREE"/scripts/kernel-doc -Wall -none "$obj/kdoc.tmp" 2>&1 |
+		# one file per commit: never shared, even if two calls overlap
+		git -C "$APPLIED_TREE" show "$1:$f" > "$obj/kdoc-$1.tmp" 2>/dev/null || continue
+		"$APPLIED_TREE"/scripts/kernel-doc -Wall -none "$obj/kdoc-$1.tmp" 2>&1 |
 			sed -E "s|^[^:]*:[0-9]+: |$f: |"
 	done | sort -u
 }
