@@ -88,18 +88,19 @@ for i in $(seq 1 "$n"); do
 	fi
 done
 
-# W=1 and sparse warnings in the touched files: base vs tip. Line numbers
-# are dropped so that moved code does not count as new.
-warnings() {	# warnings LOG: normalised warnings about touched files
+# The touched kernel sources and headers (tools/ aside) get no new W=1 or
+# sparse warnings (a header's show up while compiling the objects above)
+# and no new kernel-doc warnings, base vs tip. Line numbers are dropped so
+# that moved code does not count as new.
+mapfile -t docfiles < <(git -C "$APPLIED_TREE" diff --name-only --diff-filter=AM "$base" "$tip" -- '*.c' '*.h' |
+	grep -v '^tools/' || true)
+warnings() {	# warnings LOG: normalised warnings about touched sources and headers
 	local f
-	for f in "${cfiles[@]}"; do
+	for f in "${docfiles[@]}"; do
 		grep -E "^([^ ]*/)?${f//./\\.}:[0-9]+(:[0-9]+)?: (warning|error):" "$1" |
 			sed -E 's/:[0-9]+(:[0-9]+)?:/:/' || true
 	done | sort -u
 }
-# kernel-doc of the touched kernel sources: no new warnings either.
-mapfile -t docfiles < <(git -C "$APPLIED_TREE" diff --name-only --diff-filter=AM "$base" "$tip" -- '*.c' '*.h' |
-	grep -v '^tools/' || true)
 kdoc() {	# kdoc COMMIT: normalised kernel-doc warnings for the touched files
 	local f
 	for f in "${docfiles[@]}"; do
@@ -129,6 +130,6 @@ if ! command -v sparse >/dev/null; then
 fi
 build_at "$base" "$obj/warn-base.log" -k W=1 C=2 || true
 build_at "$tip" "$obj/warn-tip.log" -k W=1 C=2 || true
-no_new "W=1 or sparse warnings in the ${#cfiles[@]} touched files" \
+no_new "W=1 or sparse warnings in the ${#docfiles[@]} touched sources and headers" \
 	"$(warnings "$obj/warn-base.log")" "$(warnings "$obj/warn-tip.log")"
 finish
