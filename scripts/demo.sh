@@ -31,6 +31,14 @@ echo "=== What happened ==="
 printf 'Kernel: %s\n' "$(grep -m1 -o 'P2P-HARNESS: boot kernel [^ ]*' "$log" | awk '{print $4}')"
 "$TOP"/scripts/base-tree.sh 2>/dev/null | sed 's/^base: /Base:   /'
 printf 'Series: %d patches\n' "$(series_list | wc -l)"
+if [ "$demo_test" = p2p-vma ]; then
+	cat <<TXT
+Mode:   THE P2P VMA INTERFACE. A process mmaps the ivshmem BAR through the
+        test exporter (VM_IO|VM_PFNMAP, p2p_map/p2p_unmap); the test importer
+        maps that user range with p2p_vma_map_user() and edu's DMA engine
+        moves bytes to the addresses the exporter handed out.
+TXT
+fi
 if [ "$demo_test" = p2p-plumbing ]; then
 	cat <<TXT
 Mode:   PLUMBING SMOKE TEST. The series does not yet contain the p2p vma
