@@ -67,7 +67,7 @@ while read -r name variants hostchecks modules src args; do
 	esac
 	[ -f "$file" ] || die "test source $file missing"
 	# like tools/testing/selftests/mm/Makefile: -Wall, the tree for uapi
-	gcc -static -O2 -g -Wall -Werror \
+	gcc -static -O2 -g -Wall -Werror -pthread \
 		-I "$HERE/guest" -I "$tree/tools/testing/selftests" -I "$tree" \
 		-I "$obj/usr-headers/include" \
 		-o "$root/tests/$name" "$file" ||

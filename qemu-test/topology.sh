@@ -6,17 +6,21 @@
 #   +-- pcie-root-port rp1 (has ACS)
 #   |   +-- x3130-upstream sw-up           <- a PCIe switch, no ACS
 #   |       +-- xio3130-downstream sw-dn1 -- ivshmem-plain "exporter" (BAR2 = host file)
-#   |       +-- xio3130-downstream sw-dn2 -- bochs-display "gpu" (TTM VRAM in BAR0)
-#   |       +-- xio3130-downstream sw-dn3 -- edu "peer" (importer, same switch)
+#   |       +-- xio3130-downstream sw-dn2 -- edu "peer" (importer, same switch)
 #   +-- pcie-root-port rp2
 #       +-- edu "far" (importer on its own root port: not a peer of the
 #                      exporter unless the host bridge may forward P2P)
 #
-# Linux 6.12's P2P decision (drivers/pci/p2pdma.c) for exporter <-> peer is
+# Linux 7.3's P2P decision (drivers/pci/p2pdma.c) for exporter <-> peer is
 # PCI_P2PDMA_MAP_BUS_ADDR (same switch); for exporter <-> far it is
 # NOT_SUPPORTED on the default CPU (host bridge not whitelisted) and
 # THRU_HOST_BRIDGE with "-cpu qemu64,family=23" (AMD Zen), which the iommu
 # variant uses too, so that the far edu's DMA goes through VT-d.
+#
+# Each variant tells the tests on the kernel command line what the machine
+# must give (the tests assert it, they do not detect it):
+#   p2p_far=exdev|host_bridge   the far edu's path to the exporter
+#   p2p_iommu=strict            VT-d translates, IOTLB flushed at unmap
 # shellcheck shell=bash disable=SC2034,SC2054
 
 # Set by run-guest.sh before sourcing: $SHM_FILE, the ivshmem backing file.
@@ -32,11 +36,9 @@ TOPO_DEVICES=(
 	-device x3130-upstream,id=sw-up,bus=rp1
 	-device xio3130-downstream,id=sw-dn1,bus=sw-up,chassis=2,slot=1
 	-device xio3130-downstream,id=sw-dn2,bus=sw-up,chassis=2,slot=2
-	-device xio3130-downstream,id=sw-dn3,bus=sw-up,chassis=2,slot=3
 	-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_FILE,size=$TOPO_SHM_SIZE,share=on"
 	-device ivshmem-plain,id=exporter,memdev=exporter-mem,bus=sw-dn1
-	-device bochs-display,id=gpu,bus=sw-dn2
-	-device edu,id=peer,bus=sw-dn3,dma_mask=0xffffffffffffffff
+	-device edu,id=peer,bus=sw-dn2,dma_mask=0xffffffffffffffff
 	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=3,slot=1,addr=0x11
 	-device edu,id=far,bus=rp2,dma_mask=0xffffffffffffffff
 )
@@ -50,14 +52,15 @@ topo_variant() {
 	case $1 in
 	default)
 		VARIANT_QEMU=()
-		VARIANT_CMDLINE="" ;;
+		VARIANT_CMDLINE="p2p_far=exdev" ;;
 	amd)	# AMD Zen: Linux lets P2P go through the host bridge
 		VARIANT_QEMU=(-cpu qemu64,family=23)
-		VARIANT_CMDLINE="" ;;
-	iommu)	# VT-d translating every device's DMA; the AMD CPU model lets
-		# Linux send P2P through the host bridge, i.e. through VT-d
+		VARIANT_CMDLINE="p2p_far=host_bridge" ;;
+	iommu)	# VT-d translating every device's DMA, IOTLB flushed at unmap;
+		# the AMD CPU model lets Linux send P2P through the host
+		# bridge, i.e. through VT-d
 		VARIANT_QEMU=(-cpu qemu64,family=23 -device intel-iommu,intremap=off)
-		VARIANT_CMDLINE="intel_iommu=on" ;;
+		VARIANT_CMDLINE="intel_iommu=on iommu.strict=1 p2p_far=host_bridge p2p_iommu=strict" ;;
 	*)
 		return 1 ;;
 	esac

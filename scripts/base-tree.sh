@@ -2,41 +2,39 @@
 # SPDX-License-Identifier: GPL-2.0
 # Make (once) the git base tree the series applies to, and print what it is.
 #
-# Default: Debian's linux-source-6.12 tarball, unpacked into $P2P_WORK and
-# committed as a single base commit on branch "debian-base". The Debian
-# stanza at the end of the top-level .gitignore ("/*", which ignores every
-# top-level entry) is dropped in that commit, so the tree is as close to a
-# vanilla v6.12.y checkout as the package allows and new files in working
-# branches are not ignored. Every file of the tarball is committed, and the
-# count is checked. Author, committer and dates are fixed, so the same
-# package version gives the same base commit id on every machine.
+# Default: Debian's linux-source-7.3 tarball (fetched by fetch-source.sh
+# with a private apt directory, never touching /etc/apt), unpacked into
+# $P2P_WORK and committed as a single base commit on branch "debian-base".
+# The Debian stanza at the end of the top-level .gitignore ("/*", which
+# ignores every top-level entry) is dropped in that commit, so the tree is
+# as close to a vanilla v7.3.y checkout as the package allows and new files
+# in working branches are not ignored. Every file of the tarball is
+# committed, and the count is checked. Author, committer and dates are
+# fixed, so the same package version gives the same base commit id on every
+# machine.
 #
 # With KERNEL_SRC=/path/to/linux, that git tree is used as it is: nothing is
-# unpacked and the user's branches and working tree are not touched.
+# fetched or unpacked and the user's branches and working tree are not
+# touched.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TARBALL=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-
-pkg_version() {
-	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown
-}
+PKG=linux-source-$LINUX_SOURCE_SERIES
 
 make_debian_base() {
-	local pkgver=$1 stamp=$DEB_REPO/.git/p2p-vma-base
+	local pkgver=$1 TARBALL=$2 stamp=$DEB_REPO/.git/p2p-vma-base
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pkgver" ] &&
 	   git -C "$DEB_REPO" rev-parse -q --verify "$BASE_BRANCH" >/dev/null; then
-		msg "cached base tree for linux-source-6.12 $pkgver"
+		msg "cached base tree for $PKG $pkgver"
 		return
 	fi
-	[ -f "$TARBALL" ] || die "$TARBALL missing: run scripts/deps.sh (apt-get install linux-source-6.12)"
 
-	msg "unpacking $TARBALL (linux-source-6.12 $pkgver)"
+	msg "unpacking $TARBALL ($PKG $pkgver)"
 	rm -rf "$DEB_REPO" "$DEB_REPO.tmp"
 	mkdir -p "$DEB_REPO.tmp"
 	tar -xf "$TARBALL" -C "$DEB_REPO.tmp"
-	mv "$DEB_REPO.tmp"/linux-source-6.12 "$DEB_REPO"
+	mv "$DEB_REPO.tmp/$PKG" "$DEB_REPO"
 	rmdir "$DEB_REPO.tmp"
 
 	local nfiles
@@ -61,18 +59,18 @@ make_debian_base() {
 	ncommitted=$(git -C "$DEB_REPO" ls-files | wc -l)
 	[ "$ncommitted" -eq "$nfiles" ] ||
 		die "base commit would hold $ncommitted files, the tarball has $nfiles"
-	GIT_AUTHOR_NAME="Debian kernel team (linux-source-6.12)" \
+	GIT_AUTHOR_NAME="Debian kernel team ($PKG)" \
 	GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org" \
 	GIT_COMMITTER_NAME="p2p-vma tooling" GIT_COMMITTER_EMAIL="p2p-vma@localhost" \
-	GIT_AUTHOR_DATE="2024-11-17T14:15:08-08:00" \
-	GIT_COMMITTER_DATE="2024-11-17T14:15:08-08:00" \
+	GIT_AUTHOR_DATE="2026-11-01T00:00:00+00:00" \
+	GIT_COMMITTER_DATE="2026-11-01T00:00:00+00:00" \
 	git -C "$DEB_REPO" commit -q -F - <<MSG
-Linux $(makefile_version "$DEB_REPO/Makefile") from Debian linux-source-6.12 $pkgver
+Linux $(makefile_version "$DEB_REPO/Makefile") from Debian $PKG $pkgver
 
-Unpacked from $TARBALL with every file of the tarball
+Unpacked from ${TARBALL##*/} with every file of the tarball
 ($nfiles files). The Debian packaging stanza at the end of the top-level
 .gitignore ("/*" and "!/debian/") is dropped, so that the tree behaves
-like a vanilla v6.12.y checkout.
+like a vanilla v$LINUX_SOURCE_SERIES.y checkout.
 MSG
 	printf '%s\n' "$pkgver" > "$stamp"
 }
@@ -83,10 +81,12 @@ if [ -n "${KERNEL_SRC:-}" ]; then
 	src=$KERNEL_SRC
 	pkg="(user tree KERNEL_SRC=$KERNEL_SRC, ref ${KERNEL_BASE:-HEAD})"
 else
-	pkgver=$(pkg_version)
-	make_debian_base "$pkgver"
+	read -r pkgver tarball < <("$TOP/scripts/fetch-source.sh") ||
+		die "could not fetch $PKG (see above)"
+	[ -n "${tarball:-}" ] || die "could not fetch $PKG (see above)"
+	make_debian_base "$pkgver" "$tarball"
 	src=$DEB_REPO
-	pkg="Debian linux-source-6.12 $pkgver"
+	pkg="Debian $PKG $pkgver"
 fi
 
 commit=$(base_ref)

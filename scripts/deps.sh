@@ -25,9 +25,8 @@ done
 pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils
 	git ccache sparse quilt patch shellcheck python3 python3-ply python3-git perl
-	qemu-system-x86 busybox-static
+	qemu-system-x86 busybox-static rsync debian-archive-keyring
 )
-[ -n "${KERNEL_SRC:-}" ] || pkgs+=(linux-source-6.12)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -3,7 +3,7 @@
 #
 # Paths (all overridable from the environment):
 #   P2P_WORK     build area, ignored by git           (default: <checkout>/build)
-#   KERNEL_SRC   a user's own kernel git tree          (default: Debian linux-source-6.12)
+#   KERNEL_SRC   a user's own kernel git tree          (default: Debian linux-source-7.3)
 #   KERNEL_BASE  the ref in KERNEL_SRC to apply onto   (default: HEAD)
 #   CCACHE_DIR   compiler cache                         (default: ~/.cache/ccache)
 # shellcheck shell=bash disable=SC2034
@@ -13,6 +13,10 @@ P2P_WORK=${P2P_WORK:-$TOP/build}
 PATCH_DIR=${PATCH_DIR:-$TOP/patches}
 SERIES_FILE=${SERIES_FILE:-$TOP/series}
 FRAG_DIR=$TOP/kconfig-fragments
+
+# The Debian package the default base tree comes from (scripts/fetch-source.sh).
+LINUX_SOURCE_SERIES=${LINUX_SOURCE_SERIES:-7.3}
+LINUX_SOURCE_SUITE=${LINUX_SOURCE_SUITE:-trixie-backports}
 
 # The Debian base repository made by base-tree.sh and the tree the series is
 # applied to (a git worktree of whichever base repository is in use).
@@ -67,7 +71,7 @@ base_ref() {
 	fi
 }
 
-# "6.12.117" from a kernel top-level Makefile (a path, or stdin).
+# "7.3.4" from a kernel top-level Makefile (a path, or stdin).
 makefile_version() {
 	awk -F' *= *' '/^VERSION/{v=$2} /^PATCHLEVEL/{p=$2} /^SUBLEVEL/{s=$2}
 		/^EXTRAVERSION/{e=$2} END{print v "." p "." s e}' "${1:-/dev/stdin}"

@@ -35,13 +35,13 @@ notree=()
 if [ ! -f "$ksrc/scripts/checkpatch.pl" ]; then
 	notree=(--no-tree)
 	ksrc=$P2P_WORK/checkpatch
-	tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-	if [ ! -f "$ksrc/scripts/checkpatch.pl" ] && [ -f "$tarball" ]; then
+	if [ ! -f "$ksrc/scripts/checkpatch.pl" ] &&
+	   read -r _ tarball < <("$TOP/scripts/fetch-source.sh"); then
+		d=linux-source-$LINUX_SOURCE_SERIES
 		mkdir -p "$ksrc"
 		tar -xf "$tarball" -C "$ksrc" --strip-components=1 \
-			linux-source-6.12/scripts/checkpatch.pl \
-			linux-source-6.12/scripts/spelling.txt \
-			linux-source-6.12/scripts/const_structs.checkpatch
+			"$d/scripts/checkpatch.pl" "$d/scripts/spelling.txt" \
+			"$d/scripts/const_structs.checkpatch"
 	fi
 fi
 if [ ${#listed[@]} -gt 0 ] && [ ! -f "$ksrc/scripts/checkpatch.pl" ]; then
