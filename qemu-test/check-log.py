@@ -9,6 +9,10 @@ Each P2P-HOSTCHECK line is one result: the bytes the guest says a device
 wrote must be in the host's backing file. The kernel log must be free of
 splats, and the guest must have reached the end of /init.
 
+A missing or empty serial log, or one without the kmemleak marker that
+/init prints after scanning (a kernel without kmemleak would otherwise
+pass its leak check silently), is a failure.
+
 Prints one "PASS|FAIL <what>" line per result and a last line
 "counts <passed> <failed>"; exits 1 if anything failed.
 """
@@ -49,6 +53,7 @@ BENIGN_RE = re.compile(
 )
 TAP_RE = re.compile(r"^(not ok|ok) (\d+) (.*?)(\s+#\s*(SKIP|skip).*)?$")
 PLAN_RE = re.compile(r"^1\.\.(\d+)$")
+KMEMLEAK_MARK = "P2P-HARNESS: KMEMLEAK scanned twice"
 HOSTCHECK_RE = re.compile(
     r"P2P-HOSTCHECK (\S+) offset=(\d+) len=(\d+) seed=(\d+)")
 
@@ -81,20 +86,38 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--log", required=True)
     ap.add_argument("--variant", required=True)
-    ap.add_argument("--tests", default="", help="comma-separated programs")
+    ap.add_argument("--tests", default="",
+                    help="comma-separated programs, each NAME=CASES:HOSTCHECKS: "
+                    "the exact number of TAP cases and of P2P-HOSTCHECK "
+                    "lines it must print")
     ap.add_argument("--shm", help="ivshmem backing file")
     ap.add_argument("--seed", type=int, required=True)
-    ap.add_argument("--hostchecks-min", type=int, default=0,
-                    help="fewer P2P-HOSTCHECK lines than this is a failure")
     args = ap.parse_args()
 
     j = Judge(args.variant)
-    with open(args.log, errors="replace") as f:
-        lines = [strip_time(l) for l in f]
+    try:
+        with open(args.log, errors="replace") as f:
+            lines = [strip_time(l) for l in f]
+    except OSError as e:
+        lines = []
+        j.result(False, "serial log", f"cannot read {args.log}: {e.strerror}")
+    else:
+        j.result(bool(lines), "serial log", "empty")
+    if not lines:
+        print(f"counts {j.passed} {j.failed}")
+        return 1
 
     # 1. each program: markers, plan, results
-    expected = [t for t in args.tests.split(",") if t]
-    for name in expected:
+    expected = {}
+    for t in [t for t in args.tests.split(",") if t]:
+        m = re.fullmatch(r"([\w.-]+)=(\d+):(\d+)", t)
+        if not m:
+            j.result(False, f"expectation {t}", "not NAME=CASES:HOSTCHECKS")
+            continue
+        expected[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    if not expected:
+        j.result(False, "programs", "the harness expects no program at all")
+    for name, (want_cases, want_checks) in expected.items():
         try:
             begin = lines.index(f"P2P-HARNESS: BEGIN {name}")
         except ValueError:
@@ -132,13 +155,18 @@ def main():
                      f"plan {plan}, {cases} results, exit {rc}")
         elif rc != 0 and j.failed == failed_before:
             j.result(False, f"{name}: exit status", f"exit {rc}")
+        if cases != want_cases:
+            j.result(False, f"{name}: {want_cases} test cases",
+                     f"{cases} ran (a test filter that matches nothing, "
+                     "or a test added or lost)")
+        nchecks = sum(1 for line in body if HOSTCHECK_RE.search(line))
+        if nchecks != want_checks:
+            j.result(False, f"{name}: {want_checks} host-checked ranges",
+                     f"{nchecks} reported")
 
     # 2. host-side checks of bytes the devices wrote
     checks = [HOSTCHECK_RE.search(l) for l in lines]
     checks = [m for m in checks if m]
-    if len(checks) < args.hostchecks_min:
-        j.result(False, "host checks", f"{len(checks)} P2P-HOSTCHECK lines, "
-                 f"expected at least {args.hostchecks_min}")
     data = None
     if checks:
         if not args.shm:
@@ -164,7 +192,11 @@ def main():
     j.result(not splats, "kernel log free of BUG/WARNING/Oops/KASAN/lockdep/kmemleak",
              "; ".join(splats[:5]))
 
-    # 4. the guest reached the end of /init
+    # 4. kmemleak really scanned (its reports are splats above)
+    j.result(KMEMLEAK_MARK in lines, "kmemleak scanned after the tests",
+             "no marker: kmemleak missing or not scanned")
+
+    # 5. the guest reached the end of /init
     j.result("P2P-HARNESS: DONE" in lines, "guest ran /init to the end",
              "no P2P-HARNESS: DONE (timeout, panic or hang)")
 

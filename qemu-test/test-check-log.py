@@ -35,6 +35,7 @@ ok 1 t.one
 ok 2 t.two
 # Totals: pass:2 fail:0 xfail:0 xpass:0 skip:0 error:0
 P2P-HARNESS: END prog rc=0
+P2P-HARNESS: KMEMLEAK scanned twice
 P2P-HARNESS: DONE
 """
 
@@ -44,20 +45,21 @@ def shm_bytes(seed=SEED, size=4096):
 
 
 class Judge(unittest.TestCase):
-    def judge(self, log, shm=None, tests="prog", hostchecks_min=1):
+    def judge(self, log, shm=None, tests="prog=2:1", nolog=False):
         with tempfile.TemporaryDirectory() as d:
             lp = os.path.join(d, "serial.log")
             sp = os.path.join(d, "exporter.mem")
-            with open(lp, "w") as f:
-                f.write(log)
+            if not nolog:
+                with open(lp, "w") as f:
+                    f.write(log)
             with open(sp, "wb") as f:
                 f.write(shm_bytes() if shm is None else shm)
             r = subprocess.run(
                 [sys.executable, os.path.join(HERE, "check-log.py"),
                  "--log", lp, "--variant", "t", "--tests", tests,
-                 "--shm", sp, "--seed", str(SEED),
-                 "--hostchecks-min", str(hostchecks_min)],
+                 "--shm", sp, "--seed", str(SEED)],
                 capture_output=True, text=True)
+        self.assertNotIn("Traceback", r.stderr)
         last = r.stdout.strip().splitlines()[-1].split()
         self.assertEqual("counts", last[0])
         return r.returncode, int(last[1]), int(last[2]), r.stdout
@@ -71,7 +73,8 @@ class Judge(unittest.TestCase):
     def test_good_run_passes(self):
         rc, passed, failed, out = self.judge(GOOD)
         self.assertEqual((0, 0), (rc, failed), out)
-        self.assertEqual(5, passed, out)	# 2 cases, 1 host check, log, DONE
+        # log read, 2 cases, 1 host check, no splat, kmemleak, DONE
+        self.assertEqual(7, passed, out)
 
     def test_not_ok(self):
         self.assertFails(GOOD.replace("ok 2 t.two", "not ok 2 t.two"))
@@ -80,7 +83,7 @@ class Judge(unittest.TestCase):
         self.assertFails(GOOD.replace("ok 2 t.two", "ok 2 t.two # SKIP no device"))
 
     def test_program_never_ran(self):
-        out = self.assertFails(GOOD, tests="prog,other")
+        out = self.assertFails(GOOD, tests="prog=2:1,other=1:0")
         self.assertIn("never started", out)
 
     def test_short_plan(self):
@@ -118,8 +121,30 @@ class Judge(unittest.TestCase):
     def test_host_check_other_seed(self):
         self.assertFails(GOOD.replace("seed=12345\nok 2", "seed=999\nok 2"))
 
-    def test_too_few_host_checks(self):
-        self.assertFails(GOOD, hostchecks_min=2)
+    def test_host_check_count_is_exact(self):
+        self.assertFails(GOOD, tests="prog=2:2")
+        self.assertFails(GOOD, tests="prog=2:0")
+
+    def test_case_count_is_exact(self):
+        # a -t filter matching fewer tests than expected: plan and results agree
+        log = GOOD.replace("1..2", "1..1").replace("ok 2 t.two\n", "")
+        out = self.assertFails(log, tests="prog=2:1")
+        self.assertIn("2 test cases", out)
+
+    def test_bad_expectation(self):
+        self.assertFails(GOOD, tests="prog")
+
+    def test_missing_serial_log(self):
+        out = self.assertFails(GOOD, nolog=True)
+        self.assertIn("cannot read", out)
+
+    def test_empty_serial_log(self):
+        out = self.assertFails("")
+        self.assertIn("serial log", out)
+
+    def test_no_kmemleak_marker(self):
+        out = self.assertFails(GOOD.replace("P2P-HARNESS: KMEMLEAK scanned twice\n", ""))
+        self.assertIn("kmemleak", out)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,10 @@ n=0
 for p in "${patches[@]}"; do
 	f=$PATCH_DIR/$p
 	[ -f "$f" ] || die "series names $p, which is not in $PATCH_DIR"
-	if ! out=$(git -C "$am_tree" am --quiet --keep-cr --committer-date-is-author-date "$f" 2>&1); then
+	# --no-3way and no hooks: whatever the user's git config says, a patch
+	# that does not apply exactly is never merged.
+	if ! out=$(git -C "$am_tree" -c core.hooksPath=/dev/null -c am.threeWay=false \
+		am --no-3way --quiet --keep-cr --committer-date-is-author-date "$f" 2>&1); then
 		git -C "$am_tree" am --abort >/dev/null 2>&1 || true
 		printf '%s\n' "$out" >&2
 		die "patch $((n + 1))/${#patches[@]} $p does not apply to $base"

@@ -69,8 +69,11 @@ objects_at() {	# objects to build with the tree at its current commit
 build_at() {	# build_at COMMIT LOG [make args...]: 0 if every object built
 	local commit=$1 log=$2
 	shift 2
-	worktree_at "$tree" "$commit"
+	worktree_at "$tree" "$commit" || return 1
 	cp "$obj/tip.config" "$obj/.config"
+	# The core's symbol has a prompt under COMPILE_TEST: build it from the
+	# patch that adds it, before anything selects it.
+	"$tree"/scripts/config --file "$obj/.config" -e COMPILE_TEST -e P2P_VMA
 	kmake olddefconfig > "$log" 2>&1 || return 1
 	mapfile -t objs < <(objects_at | sort -u)
 	kmake "$@" "${objs[@]}" >> "$log" 2>&1

@@ -24,12 +24,15 @@ summary() {
 	exit
 }
 
-# stage NAME CMD...: run CMD, log it, count its results. A command that
-# prints "counts P F" as its last line contributes P and F; any other
-# command is one result, by its exit status.
-stage() {
-	local name=$1 log t0 t rc last
-	shift
+# stage NAME CMD...: run CMD, log it, count it as one result by its exit
+# status. cstage NAME CMD...: CMD judges several things and must end with
+# "counts P F"; those count, and a missing counts line is a failure
+# whatever the exit status (a crashed judge must not pass).
+stage() { run_stage plain "$@"; }
+cstage() { run_stage counts "$@"; }
+run_stage() {
+	local kind=$1 name=$2 log t0 t rc last
+	shift 2
 	log=$logdir/${name// /-}.log
 	printf '\n==> %s\n' "$name"
 	t0=$(date +%s)
@@ -38,18 +41,29 @@ stage() {
 	t=$(( $(date +%s) - t0 ))
 	times+=("$(printf '%-28s %3dm%02ds' "$name" $((t / 60)) $((t % 60)))")
 	last=$(tail -n 1 "$log")
-	if [[ $last =~ ^counts\ ([0-9]+)\ ([0-9]+)$ ]]; then
-		local p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
-		grep -E '^(PASS|FAIL) ' "$log"
-		if [ "$f" -gt 0 ]; then
-			printf '  (log %s, last lines:)\n' "$log"
-			grep -vE '^(PASS|FAIL) |^counts ' "$log" | tail -n 25 | sed 's/^/  /'
-		fi
-		passed=$((passed + p))
-		failed=$((failed + f))
-		# a runner that died after judging nothing is a failure too
-		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-			failed=$((failed + 1)); printf 'FAIL %s: exit %d\n' "$name" "$rc"
+	if grep -q '^Traceback (most recent call last):' "$log"; then
+		failed=$((failed + 1))
+		printf 'FAIL %s: a Python traceback in the output (log %s)\n' "$name" "$log"
+		rc=1
+	elif [ "$kind" = counts ]; then
+		if [[ $last =~ ^counts\ ([0-9]+)\ ([0-9]+)$ ]]; then
+			local p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+			grep -E '^(PASS|FAIL) ' "$log"
+			if [ "$f" -gt 0 ]; then
+				printf '  (log %s, last lines:)\n' "$log"
+				grep -vE '^(PASS|FAIL) |^counts ' "$log" | tail -n 25 | sed 's/^/  /'
+			fi
+			passed=$((passed + p))
+			failed=$((failed + f))
+			# a runner that died after judging is a failure too
+			if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+				failed=$((failed + 1)); printf 'FAIL %s: exit %d\n' "$name" "$rc"
+			fi
+		else
+			failed=$((failed + 1))
+			printf 'FAIL %s: no "counts" line (exit %d, log %s):\n' "$name" "$rc" "$log"
+			tail -n 25 "$log" | sed 's/^/  /'
+			[ $rc -ne 0 ] || rc=1
 		fi
 	elif [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
@@ -63,17 +77,36 @@ stage() {
 	return $rc
 }
 
+# Installing packages is a precondition, not a test: only a failure counts.
+prereq() {
+	local name=$1 log t0 t rc
+	shift
+	log=$logdir/${name// /-}.log
+	printf '\n==> %s\n' "$name"
+	t0=$(date +%s)
+	"$@" > "$log" 2>&1
+	rc=$?
+	t=$(( $(date +%s) - t0 ))
+	times+=("$(printf '%-28s %3dm%02ds' "$name" $((t / 60)) $((t % 60)))")
+	if [ $rc -ne 0 ]; then
+		failed=$((failed + 1))
+		printf 'FAIL %s (exit %d, log %s):\n' "$name" "$rc" "$log"
+		tail -n 25 "$log" | sed 's/^/  /'
+	fi
+	return $rc
+}
+
 # A stage that the rest depends on stops the run when it fails.
-stage "packages" "$TOP"/scripts/deps.sh || summary
-stage "lint" "$TOP"/scripts/lint.sh
+prereq "packages" "$TOP"/scripts/deps.sh || summary
+cstage "lint" "$TOP"/scripts/lint.sh
 stage "base tree" "$TOP"/scripts/base-tree.sh || summary
 stage "apply (git am)" "$TOP"/scripts/apply-series.sh || summary
 stage "export round trip" "$TOP"/scripts/roundtrip.sh
 stage "apply (quilt)" "$TOP"/scripts/quilt-check.sh
-stage "tooling self-test" "$TOP"/scripts/selftest-tooling.sh
-stage "per-patch builds" "$TOP"/scripts/bisect-build.sh
+cstage "tooling self-test" "$TOP"/scripts/selftest-tooling.sh
+cstage "per-patch builds" "$TOP"/scripts/bisect-build.sh
 stage "guest kernel" "$TOP"/scripts/build-kernel.sh || summary
 for v in $VARIANTS; do
-	stage "boot $v" "$TOP"/qemu-test/run-guest.sh -v "$v"
+	cstage "boot $v" "$TOP"/qemu-test/run-guest.sh -v "$v"
 done
 summary

@@ -34,9 +34,10 @@ printf 'Series: %d patches\n' "$(series_list | wc -l)"
 if [ "$demo_test" = p2p-vma ]; then
 	cat <<TXT
 Mode:   THE P2P VMA INTERFACE. A process mmaps the ivshmem BAR through the
-        test exporter (VM_IO|VM_PFNMAP, p2p_map/p2p_unmap); the test importer
-        maps that user range with p2p_vma_map_user() and edu's DMA engine
-        moves bytes to the addresses the exporter handed out.
+        test exporter (VM_IO|VM_PFNMAP with p2p_describe: a p2pdma provider
+        and physical ranges); the test importer maps that user range with
+        p2p_vma_map_user(), the mm core picks the path and maps it, and
+        edu's DMA engine moves bytes to the addresses the core mapped.
 TXT
 fi
 if [ "$demo_test" = p2p-plumbing ]; then

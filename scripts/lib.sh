@@ -32,6 +32,15 @@ BISECT_OBJ=$P2P_WORK/obj-bisect
 BASE_BRANCH=debian-base
 SERIES_BRANCH=p2p-vma
 
+# Tools (checkpatch's spdxcheck.py, kernel-doc) run with the python3 that
+# Debian's packages (python3-ply, python3-git) were installed for, not with
+# whatever python3 comes first on the user's PATH.
+if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; then
+	mkdir -p "$P2P_WORK/bin"
+	ln -sfn /usr/bin/python3 "$P2P_WORK/bin/python3"
+	PATH=$P2P_WORK/bin:$PATH
+fi
+
 # A fixed identity for commits this tooling makes, so that the base commit
 # and the commits made by "git am" are the same on every machine.
 export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-p2p-vma tooling}
@@ -115,7 +124,8 @@ jobs_count() {
 
 # worktree_at TREE COMMIT [BRANCH]: a clean worktree of the base repository
 # at COMMIT, on BRANCH (made or reset) or detached. Made the first time and
-# reused after: a checkout of the changed files instead of 86k.
+# reused after: a checkout of the changed files instead of 86k. Fails (in
+# callers without set -e too) if the checkout fails.
 worktree_at() {
 	local tree=$1 commit=$2 branch=${3:-} repo common
 	local how=(--detach)
@@ -126,8 +136,9 @@ worktree_at() {
 	   [ "$(git -C "$tree" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" = "$common" ]; then
 		git -C "$tree" am --abort >/dev/null 2>&1 || true
 		rm -rf "$tree/.pc"
-		git -C "$tree" checkout -q -f "${how[@]}" "$commit"
-		git -C "$tree" clean -q -f -d -x
+		git -C "$tree" checkout -q -f "${how[@]}" "$commit" &&
+			git -C "$tree" clean -q -f -d -x &&
+			[ "$(git -C "$tree" rev-parse HEAD)" = "$(git -C "$repo" rev-parse "$commit^{commit}")" ]
 	else
 		rm -rf "$tree"
 		git -C "$repo" worktree prune

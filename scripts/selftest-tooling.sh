@@ -50,6 +50,24 @@ elif grep -q "$p does not apply" "$tmp/log"; then
 else
 	result FAIL "broken context line: git am refuses it" "message does not name the patch: $(tail -n 1 "$tmp/log")"
 fi
+# A user whose git config asks for 3-way merges (which would merge the
+# broken context line cleanly: the patch names the real blob) and has a hook.
+printf '[am]\n\tthreeWay = true\n[core]\n\thooksPath = %s\n' "$tmp/hooks" > "$tmp/gitconfig"
+mkdir -p "$tmp/hooks"
+printf '#!/bin/sh\nexit 1\n' > "$tmp/hooks/applypatch-msg"
+chmod +x "$tmp/hooks/applypatch-msg"
+if GIT_CONFIG_GLOBAL=$tmp/gitconfig "$TOP"/scripts/apply-series.sh -t "$SCRATCH_TREE" \
+		-p "$tmp/bad" -s "$tmp/bad/series" 2>"$tmp/log"; then
+	result FAIL "broken context line with am.threeWay=true in the user's config: refused" "it applied"
+else
+	result OK "broken context line with am.threeWay=true in the user's config: refused"
+fi
+if GIT_CONFIG_GLOBAL=$tmp/gitconfig "$TOP"/scripts/apply-series.sh -t "$SCRATCH_TREE" \
+		-p "$tmp/good" -s "$tmp/good/series" 2>"$tmp/log"; then
+	result OK "a failing applypatch-msg hook in the user's config is not run"
+else
+	result FAIL "a failing applypatch-msg hook in the user's config is not run" "$(tail -n 1 "$tmp/log")"
+fi
 if "$TOP"/scripts/quilt-check.sh -t "$SCRATCH_TREE" -p "$tmp/bad" -s "$tmp/bad/series" 2>"$tmp/log"; then
 	result FAIL "broken context line: quilt refuses it" "it applied"
 else
@@ -71,26 +89,46 @@ else
 	result OK "lint: a series entry without its patch fails"
 fi
 
+# A python3 without ply first on PATH (a pyenv shim did that once): the
+# tools must still use Debian's, and lint must not pass with a crashed check.
+mkdir -p "$tmp/badpy"
+printf '#!/bin/sh\necho "Traceback (most recent call last):"\necho "ModuleNotFoundError: No module named ply"\nexit 1\n' \
+	> "$tmp/badpy/python3"
+chmod +x "$tmp/badpy/python3"
+if PATH=$tmp/badpy:$PATH "$TOP"/scripts/lint.sh > "$tmp/log" 2>&1 &&
+   ! grep -q Traceback "$tmp/log"; then
+	result OK "lint with a broken python3 first on PATH uses Debian's python3"
+else
+	result FAIL "lint with a broken python3 first on PATH uses Debian's python3" \
+		"$(grep -m1 -E 'Traceback|FAIL' "$tmp/log")"
+fi
+
 # KERNEL_SRC: the series goes onto a new branch of the user's tree, in a
-# separate worktree; the user's branch, HEAD and working tree stay as they were.
-user=$DEB_REPO
-head_before=$(git -C "$user" symbolic-ref -q HEAD || git -C "$user" rev-parse HEAD)
+# separate worktree; the user's branch, HEAD and working tree stay as they
+# were. A small throwaway repository stands in for the user's kernel tree
+# (its README is the base's, so the test patch applies), which also works
+# when this whole run uses KERNEL_SRC and there is no Debian tree.
+user=$tmp/user
+git init -q -b main "$user"
+git -C "$(base_repo)" show "$base:README" > "$user/README"
+printf 'local change\n' > "$user/untracked-file"
+git -C "$user" add README
+git -C "$user" -c user.name=selftest -c user.email=selftest@localhost commit -q -m base
+head_before=$(git -C "$user" symbolic-ref -q HEAD)
 status_before=$(git -C "$user" status --porcelain | md5sum)
-branches_before=$(git -C "$user" branch --list "$SERIES_BRANCH-2*" | wc -l)
-if KERNEL_SRC=$user KERNEL_BASE=$base "$TOP"/scripts/apply-series.sh \
-		-t "$SCRATCH_TREE" -p "$tmp/good" -s "$tmp/good/series" 2>"$tmp/log"; then
-	new=$(git -C "$SCRATCH_TREE" symbolic-ref -q --short HEAD || true)
-	if [ "$(git -C "$user" symbolic-ref -q HEAD || git -C "$user" rev-parse HEAD)" != "$head_before" ] ||
+if KERNEL_SRC=$user KERNEL_BASE=HEAD "$TOP"/scripts/apply-series.sh \
+		-t "$tmp/user-wt" -p "$tmp/good" -s "$tmp/good/series" 2>"$tmp/log"; then
+	new=$(git -C "$tmp/user-wt" symbolic-ref -q --short HEAD || true)
+	if [ "$(git -C "$user" symbolic-ref -q HEAD)" != "$head_before" ] ||
 	   [ "$(git -C "$user" status --porcelain | md5sum)" != "$status_before" ]; then
 		result FAIL "KERNEL_SRC: user's tree untouched" "HEAD or working tree changed"
-	elif [ "$(git -C "$user" branch --list "$SERIES_BRANCH-2*" | wc -l)" -ne $((branches_before + 1)) ] ||
-	     [ "${new#"$SERIES_BRANCH"-2}" = "$new" ]; then
+	elif [ "$(git -C "$user" branch --list "$SERIES_BRANCH-2*" | wc -l)" -ne 1 ] ||
+	     [ "${new#"$SERIES_BRANCH"-2}" = "$new" ] ||
+	     ! grep -q "(tooling self-test)" "$tmp/user-wt/README"; then
 		result FAIL "KERNEL_SRC: series on a new branch" "branch '$new'"
 	else
 		result OK "KERNEL_SRC: series on new branch $new, user's tree untouched"
 	fi
-	git -C "$SCRATCH_TREE" checkout -q -f --detach "$base"
-	[ -z "$new" ] || git -C "$user" branch -q -D "$new"
 else
 	result FAIL "KERNEL_SRC: apply onto a user's tree" "$(tail -n 1 "$tmp/log")"
 fi

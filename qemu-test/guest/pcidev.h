@@ -24,8 +24,6 @@
 #define EDU_DEVICE	0x11e8
 #define IVSHMEM_VENDOR	0x1af4
 #define IVSHMEM_DEVICE	0x1110
-#define BOCHS_VENDOR	0x1234
-#define BOCHS_DEVICE	0x1111
 
 struct pcidev {
 	char bdf[NAME_MAX + 1];	/* "0000:03:00.0" */

@@ -39,24 +39,19 @@ TEST(devices_present)
 
 	ASSERT_EQ(2, pci_find(EDU_VENDOR, EDU_DEVICE, d, 4));
 	ASSERT_EQ(1, pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, d, 4));
-	ASSERT_EQ(1, pci_find(BOCHS_VENDOR, BOCHS_DEVICE, d, 4));
 }
 
-/* exporter, gpu and peer sit on downstream ports of one switch upstream port */
+/* exporter and peer sit on downstream ports of one switch upstream port */
 TEST(switch_peers)
 {
-	struct pcidev edu[2], ivs, gpu;
-	char up_ivs[PATH_MAX], up_gpu[PATH_MAX], up_edu[PATH_MAX];
+	char up_ivs[PATH_MAX], up_edu[PATH_MAX];
+	struct pcidev edu[2], ivs;
 
 	ASSERT_EQ(2, pci_find(EDU_VENDOR, EDU_DEVICE, edu, 2));
 	ASSERT_EQ(1, pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, &ivs, 1));
-	ASSERT_EQ(1, pci_find(BOCHS_VENDOR, BOCHS_DEVICE, &gpu, 1));
 	/* root port, switch upstream port, switch downstream port, device */
 	ASSERT_EQ(4, ivs.depth);
-	ASSERT_EQ(4, gpu.depth);
 	pci_ancestor(&ivs, 2, up_ivs, sizeof(up_ivs));
-	pci_ancestor(&gpu, 2, up_gpu, sizeof(up_gpu));
-	ASSERT_STREQ(up_ivs, up_gpu);
 	/* exactly one edu is behind the same switch */
 	ASSERT_EQ(4, edu[0].depth + edu[1].depth - 2);
 	pci_ancestor(edu[0].depth == 4 ? &edu[0] : &edu[1], 2, up_edu,
