@@ -109,8 +109,10 @@ kdoc() {	# kdoc COMMIT: normalised kernel-doc warnings for the touched files
 	for f in "${docfiles[@]}"; do
 		# one file per commit: never shared, even if two calls overlap
 		git -C "$APPLIED_TREE" show "$1:$f" > "$obj/kdoc-$1.tmp" 2>/dev/null || continue
+		# "file:line: msg" (older kernel-doc) or "Warning: file:line msg"
 		"$APPLIED_TREE"/scripts/kernel-doc -Wall -none "$obj/kdoc-$1.tmp" 2>&1 |
-			sed -E "s|^[^:]*:[0-9]+: |$f: |"
+			sed -E -e "s|^Warning: [^ :]*:[0-9]+ |Warning: $f: |" \
+				-e "s|^[^ :]*:[0-9]+: |$f: |"
 	done | sort -u
 }
 # no_new WHAT BEFORE AFTER: one result; the lines only in AFTER are new.
