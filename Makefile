@@ -2,6 +2,7 @@
 # Front door. The scripts do the work; see README.md.
 #   make demo    base tree, apply, build, boot, show a peer-to-peer transfer
 #   make check   every test; ends with "N passed, N failed"
+#   make check-fresh  the two commands above in a fresh minimal Debian root
 # Variables: KERNEL_SRC=/path/to/linux (your git tree, new branch, your
 # worktree untouched), KERNEL_BASE=<ref>, P2P_WORK=<build dir>,
 # VARIANT=default|amd|iommu (make boot).
@@ -10,7 +11,7 @@ SHELL := /bin/bash
 VARIANT ?= default
 
 .PHONY: help deps base apply import export roundtrip quilt lint tooling \
-	bisect kernel boot demo check clean
+	bisect kernel boot demo check check-fresh clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -54,6 +55,9 @@ demo:
 
 check:
 	scripts/check.sh
+
+check-fresh:
+	scripts/check-fresh.sh
 
 clean:
 	rm -rf build

@@ -17,13 +17,16 @@ usage: ${0##*/} [-v VARIANT] [-t TREE] [-O OBJDIR] [-o OUTDIR] [-T SECONDS] [-l 
   -O OBJDIR   kernel build directory (default $GUEST_OBJ)
   -o OUTDIR   where the initramfs, serial log and backing file go
               (default \$P2P_WORK/guest/VARIANT)
-  -T SECONDS  kill QEMU after this long (default 900)
+  -T SECONDS  kill QEMU after this long (default \$P2P_RUN_TIMEOUT or 900)
+  Each program is killed after \$P2P_TEST_TIMEOUT seconds (default 600).
   -l TESTS    run only these programs (comma separated; default: tests.conf)
   QEMU_ACCEL=kvm to try KVM (default tcg: a KVM guest hung on the CI machines)
 USAGE
 }
 
-variant=default tree=$APPLIED_TREE obj=$GUEST_OBJ out='' limit=900 only=''
+variant=default tree=$APPLIED_TREE obj=$GUEST_OBJ out='' only=''
+limit=${P2P_RUN_TIMEOUT:-900}
+test_limit=${P2P_TEST_TIMEOUT:-600}
 while getopts v:t:O:o:T:l:h opt; do
 	case $opt in
 	v) variant=$OPTARG ;;
@@ -74,7 +77,7 @@ while read -r name variants cases hostchecks modules src args; do
 		die "cannot build test $name from $file"
 	tests+=("$name")
 	expect+=("$name=$cases:$hostchecks")
-	printf '%s|600|%s|%s\n' "$name" "${modules//,/ }" "$args" >> "$root/tests/run-list"
+	printf '%s|%s|%s|%s\n' "$name" "$test_limit" "${modules//,/ }" "$args" >> "$root/tests/run-list"
 done < "$HERE/tests.conf"
 [ ${#tests[@]} -gt 0 ] || die "no tests for variant $variant"
 touch "$root/tests/run-list"

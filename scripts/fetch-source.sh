@@ -33,18 +33,7 @@ if [ -n "${LINUX_SOURCE_TARBALL:-}" ]; then
 	exit 0
 fi
 
-# The mirror apt already uses (deb822 or one-line format), else Debian's.
-mirror=${DEBIAN_MIRROR:-}
-if [ -z "$mirror" ]; then
-	mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}')
-fi
-if [ -z "$mirror" ]; then
-	mirror=$(awk '$1 == "deb" && $0 !~ /security/ {
-		for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
-		/etc/apt/sources.list 2>/dev/null || true)
-fi
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$(apt_mirror)
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -f "$keyring" ] || die "$keyring missing: install debian-archive-keyring"
 

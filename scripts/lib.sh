@@ -106,6 +106,18 @@ result_counts() {
 	[ "$RESULT_FAIL" -eq 0 ]
 }
 
+# The Debian mirror the system's apt uses (deb822 or one-line sources),
+# DEBIAN_MIRROR if set, else deb.debian.org.
+apt_mirror() {
+	local m=${DEBIAN_MIRROR:-}
+	[ -n "$m" ] || m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}')
+	[ -n "$m" ] || m=$(awk '$1 == "deb" && $0 !~ /security/ {
+		for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+		/etc/apt/sources.list 2>/dev/null || true)
+	printf '%s\n' "${m:-http://deb.debian.org/debian}"
+}
+
 # Stage timing: stage_begin NAME; ...; stage_end
 stage_begin() {
 	STAGE_NAME=$1

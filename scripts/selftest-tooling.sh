@@ -89,6 +89,26 @@ else
 	result OK "lint: a series entry without its patch fails"
 fi
 
+# check.sh's stage runners: a judging stage that ends without its counts
+# line fails whatever its exit status (a crashed judge once passed), and
+# so does a stage whose output has a Python traceback; an apt run counts
+# only if it fails.
+if (
+	logdir=$tmp/stages passed=0 failed=0 times=()
+	mkdir -p "$logdir"
+	# shellcheck source=scripts/stage.sh
+	. "$TOP/scripts/stage.sh"
+	cstage "judge that died" bash -c 'echo "PASS x: one"; exit 0' >/dev/null
+	cstage "judge that counted" bash -c 'echo "PASS x: one"; echo "counts 1 0"' >/dev/null
+	stage "tool that crashed" bash -c 'echo "Traceback (most recent call last):"; exit 0' >/dev/null
+	prereq "packages" true >/dev/null
+	[ "$passed $failed" = "1 2" ]
+); then
+	result OK "a judging stage without counts, or with a traceback, fails; packages do not count"
+else
+	result FAIL "a judging stage without counts, or with a traceback, fails; packages do not count"
+fi
+
 # A python3 without ply first on PATH (a pyenv shim did that once): the
 # tools must still use Debian's, and lint must not pass with a crashed check.
 mkdir -p "$tmp/badpy"
