@@ -49,6 +49,8 @@ run_stage() {
 			tail -n 25 "$log" | sed 's/^/  /'
 			[ $rc -ne 0 ] || rc=1
 		fi
+	elif [ $rc -eq 0 ] && [ "$kind" = prereq ]; then
+		:
 	elif [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
 		printf 'PASS %s\n' "$name"
@@ -62,21 +64,4 @@ run_stage() {
 }
 
 # Installing packages is a precondition, not a test: only a failure counts.
-prereq() {
-	local name=$1 log t0 t rc
-	shift
-	log=$logdir/${name// /-}.log
-	printf '\n==> %s\n' "$name"
-	t0=$(date +%s)
-	"$@" > "$log" 2>&1
-	rc=$?
-	t=$(( $(date +%s) - t0 ))
-	times+=("$(printf '%-28s %3dm%02ds' "$name" $((t / 60)) $((t % 60)))")
-	if [ $rc -ne 0 ]; then
-		failed=$((failed + 1))
-		printf 'FAIL %s (exit %d, log %s):\n' "$name" "$rc" "$log"
-		tail -n 25 "$log" | sed 's/^/  /'
-	fi
-	return $rc
-}
-
+prereq() { run_stage prereq "$@"; }
