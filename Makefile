@@ -3,6 +3,7 @@
 #   make demo    base tree, apply, build, boot, show a peer-to-peer transfer
 #   make check   every test; ends with "N passed, N failed"
 #   make check-fresh  the two commands above in a fresh minimal Debian root
+#   make mbox    the series as mail to send, as you (git user.name/email): build/mbox/
 # Variables: KERNEL_SRC=/path/to/linux (your git tree, new branch, your
 # worktree untouched), KERNEL_BASE=<ref>, P2P_WORK=<build dir>,
 # VARIANT=default|amd|iommu (make boot).
@@ -11,7 +12,7 @@ SHELL := /bin/bash
 VARIANT ?= default
 
 .PHONY: help deps base apply import export roundtrip quilt lint tooling \
-	bisect kernel boot demo check check-fresh clean
+	bisect kernel boot demo check check-fresh mbox clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -58,6 +59,12 @@ check:
 
 check-fresh:
 	scripts/check-fresh.sh
+
+# No identity, nothing else is done (-I), then the applied tree, then b4.
+mbox:
+	scripts/mbox.sh -I
+	$(MAKE) --no-print-directory apply
+	scripts/mbox.sh
 
 clean:
 	rm -rf build

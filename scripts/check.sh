@@ -33,6 +33,7 @@ cstage "lint" "$TOP"/scripts/lint.sh
 stage "base tree" "$TOP"/scripts/base-tree.sh || summary
 stage "apply (git am)" "$TOP"/scripts/apply-series.sh || summary
 stage "export round trip" "$TOP"/scripts/roundtrip.sh
+cstage "mbox round trip" "$TOP"/scripts/mbox-check.sh
 stage "apply (quilt)" "$TOP"/scripts/quilt-check.sh
 cstage "tooling self-test" "$TOP"/scripts/selftest-tooling.sh
 cstage "per-patch builds" "$TOP"/scripts/bisect-build.sh
