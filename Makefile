@@ -42,7 +42,7 @@ lint:
 tooling: base
 	scripts/selftest-tooling.sh
 
-bisect: apply
+bisect: kernel
 	scripts/bisect-build.sh
 
 kernel: apply

@@ -21,11 +21,11 @@ check_log = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(check_log)
 
 SEED = 12345
-GOOD = """[    0.000000] Linux version 6.12.117+
+GOOD = """[    0.000000] Linux version 7.3.4+
 [    0.500000] rcu: 	RCU lockdep checking is enabled.
 [    0.521595] kasan: KernelAddressSanitizer initialized
 [   26.945638] kmemleak: Kernel memory leak detector initialized (mem pool available: 15083)
-P2P-HARNESS: boot kernel 6.12.117+ cmdline: console=ttyS0 p2p_seed=12345
+P2P-HARNESS: boot kernel 7.3.4+ cmdline: console=ttyS0 p2p_seed=12345
 P2P-HARNESS: BEGIN prog
 TAP version 13
 1..2

@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Bisectability: for every prefix of the applied series, compile the kernel
 # objects the series touches (that exist at that point), plus a few objects
-# that include the headers the series changes. Then compare W=1 + sparse
+# that include the headers the series changes, and check that they would
+# link: every symbol they use is defined in vmlinux or, from a module,
+# exported, at that prefix (scripts/link-check.sh, against the guest
+# kernel built from the tip, minus what the series adds). Each header the
+# series adds compiles on its own. Then compare W=1 + sparse
 # (C=1) warnings in the touched files between the base and the tip: a new
 # warning fails, and so does a new kernel-doc warning. Uses the guest
 # config of the tip for every prefix.
@@ -79,17 +83,102 @@ build_at() {	# build_at COMMIT LOG [make args...]: 0 if every object built
 	kmake "$@" "${objs[@]}" >> "$log" 2>&1
 }
 
+# Headers the series adds, each compiled alone (as the first include of an
+# empty file), so that one that needs an include it lacks fails here.
+headers_alone() {
+	local h ok=0
+	for h in $(git -C "$tree" diff --name-only --diff-filter=A "$base" HEAD -- 'include/linux/*.h'); do
+		printf '#include <%s>\n' "${h#include/}" > "$tree/lib/p2p-header-test.c"
+		kmake lib/p2p-header-test.o >> "$1" 2>&1 || { echo "$h does not compile alone" >> "$1"; ok=1; }
+	done
+	rm -f "$tree/lib/p2p-header-test.c" "$obj/lib/p2p-header-test.o"
+	return $ok
+}
+
+# Keep each prefix's objects for the link check.
+save_objects() {	# save_objects N
+	local o
+	rm -rf "$obj/link-$1"
+	for o in "${objs[@]}"; do
+		[ -f "$obj/$o" ] || continue
+		mkdir -p "$obj/link-$1/${o%/*}"
+		cp "$obj/$o" "$obj/link-$1/$o"
+	done
+}
+
 for i in $(seq 1 "$n"); do
 	c=${commits[$((i - 1))]}
 	subj=$(git -C "$APPLIED_TREE" log -1 --format=%s "$c")
 	log=$obj/prefix-$i.log
-	if build_at "$c" "$log"; then
+	if build_at "$c" "$log" && headers_alone "$log"; then
 		result OK "prefix $i/$n compiles ($subj)"
+		save_objects "$i"
 	else
-		grep -E 'error:|Error [0-9]' "$log" | head -n 10
+		grep -E 'error:|Error [0-9]|does not compile alone' "$log" | head -n 10
 		result FAIL "prefix $i/$n compiles ($subj)" "log: $log"
+		rm -rf "$obj/link-$i"
 	fi
 done
+
+# Link check, per prefix. What the rest of the kernel defines and exports
+# comes from the guest kernel built from the tip, minus what the series'
+# objects define and export at the tip; the objects of the prefix add back
+# what they define at that point.
+link_prefixes() {
+	local g=$GUEST_OBJ l=$obj/link-tmp i o m mod f
+	if [ ! -f "$g/vmlinux" ] || [ ! -f "$g/Module.symvers" ]; then
+		result FAIL "per-prefix link check" "no guest kernel in $g: run scripts/build-kernel.sh first"
+		return
+	fi
+	rm -rf "$l"
+	mkdir -p "$l"
+	# objects of each module of the guest config (kbuild's .mod files)
+	declare -A modof=()
+	while IFS= read -r f; do
+		while IFS= read -r o; do
+			modof[$o]=${f#"$g"/}
+		done < "$f"
+	done < <(find "$g" -name '*.mod' -type f)
+	find "$obj/link-$n" -name '*.o' -type f -exec nm --defined-only -g {} + 2>/dev/null |
+		awk 'NF == 3 {print $3}' | sort -u > "$l/tip-defs"
+	find "$obj/link-$n" -name '*.o' -type f -exec nm -a {} + 2>/dev/null |
+		awk '$NF ~ /^__export_symbol_/ {sub(/^__export_symbol_/, "", $NF); print $NF}' |
+		sort -u > "$l/tip-exports"
+	nm --defined-only -g "$g/vmlinux" | awk '{print $NF}' | sort -u |
+		comm -23 - "$l/tip-defs" > "$l/defined"
+	awk '{print $2}' "$g/Module.symvers" | sort -u | comm -23 - "$l/tip-exports" > "$l/exported"
+	for i in $(seq 1 "$n"); do
+		[ -d "$obj/link-$i" ] || { result FAIL "prefix $i/$n links" "it did not compile"; continue; }
+		args=()
+		while IFS= read -r o; do
+			mod=${modof[$o]:-}
+			if [ -z "$mod" ]; then
+				args+=(-b "$obj/link-$i/$o")
+				continue
+			fi
+			# the module's other objects, as at the tip, and this
+			# prefix's own objects of the same module
+			m=$l/mod-$i-${mod//\//_}
+			if [ ! -f "$m" ]; then
+				while IFS= read -r f; do
+					if [ -f "$obj/link-$i/$f" ]; then
+						nm --defined-only -g "$obj/link-$i/$f"
+					elif [ ! -f "$obj/link-$n/$f" ] && [ -f "$g/$f" ]; then
+						nm --defined-only -g "$g/$f"
+					fi
+				done < "$g/$mod" | awk 'NF == 3 {print $3}' | sort -u > "$m"
+			fi
+			args+=(-M "$m" -m "$obj/link-$i/$o")
+		done < <(cd "$obj/link-$i" && find . -name '*.o' -type f | sed 's|^\./||' | sort)
+		if out=$("$TOP"/scripts/link-check.sh -d "$l/defined" -e "$l/exported" "${args[@]}" 2>&1); then
+			result OK "prefix $i/$n links (symbols defined, and exported to modules)"
+		else
+			printf '%s\n' "$out" | head -n 10
+			result FAIL "prefix $i/$n links" "$(printf '%s\n' "$out" | head -n 1)"
+		fi
+	done
+}
+link_prefixes
 
 # The touched kernel sources and headers (tools/ aside) get no new W=1 or
 # sparse warnings (a header's show up while compiling the objects above)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Everything "make check" runs, in order, with the time each stage took:
-# packages, lint, base tree, git am, export/import round trip, quilt,
-# tooling self-test, per-patch builds, guest kernel, QEMU boots of every
-# topology variant. Ends with one line "N passed, N failed".
+# packages, lint, base tree, git am, export/import round trip, the mbox
+# round trip, quilt, tooling self-test, guest kernel, per-patch builds and
+# links, QEMU boots of every topology variant. Ends with one line
+# "N passed, N failed".
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -36,8 +37,9 @@ stage "export round trip" "$TOP"/scripts/roundtrip.sh
 cstage "mbox round trip" "$TOP"/scripts/mbox-check.sh
 stage "apply (quilt)" "$TOP"/scripts/quilt-check.sh
 cstage "tooling self-test" "$TOP"/scripts/selftest-tooling.sh
-cstage "per-patch builds" "$TOP"/scripts/bisect-build.sh
+# The per-patch link check compares with the guest kernel: build it first.
 stage "guest kernel" "$TOP"/scripts/build-kernel.sh || summary
+cstage "per-patch builds" "$TOP"/scripts/bisect-build.sh
 for v in $VARIANTS; do
 	cstage "boot $v" "$TOP"/qemu-test/run-guest.sh -v "$v"
 done

@@ -6,7 +6,8 @@
 #    both fail and name the patch;
 #  - a patch missing from series, or listed but absent, fails the lint;
 #  - with KERNEL_SRC the series lands on a new branch of that tree and the
-#    tree's own branch and working tree are not touched.
+#    tree's own branch and working tree are not touched;
+#  - the per-prefix link check fails an undefined and an unexported call.
 # Last line: "counts <passed> <failed>".
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -151,6 +152,39 @@ if KERNEL_SRC=$user KERNEL_BASE=HEAD "$TOP"/scripts/apply-series.sh \
 	fi
 else
 	result FAIL "KERNEL_SRC: apply onto a user's tree" "$(tail -n 1 "$tmp/log")"
+fi
+
+# The per-prefix link check (scripts/link-check.sh) on objects made here: a
+# call to a function nobody defines, and a module's call to a function the
+# kernel defines but does not export, must fail; their controls pass.
+mkdir -p "$tmp/link"
+printf 'void defined_fn(void);\nvoid missing_fn(void);\nvoid a(void) { defined_fn(); missing_fn(); }\n' > "$tmp/link/b.c"
+printf 'void exported_fn(void);\nvoid internal_fn(void);\nvoid m(void) { exported_fn(); internal_fn(); }\n' > "$tmp/link/m.c"
+printf 'void exported_fn(void);\nvoid c(void) { exported_fn(); }\n' > "$tmp/link/c.c"
+printf '%s\n' defined_fn exported_fn internal_fn > "$tmp/link/defined"
+printf '%s\n' exported_fn > "$tmp/link/exported"
+for f in b m c; do
+	gcc -c -O2 -o "$tmp/link/$f.o" "$tmp/link/$f.c"
+done
+lc() { "$TOP"/scripts/link-check.sh -d "$tmp/link/defined" -e "$tmp/link/exported" "$@" > "$tmp/log" 2>&1; }
+if lc -b "$tmp/link/b.o"; then
+	result FAIL "link check: a call to an undefined function fails" "it passed"
+elif grep -q missing_fn "$tmp/log" && ! grep -q defined_fn "$tmp/log"; then
+	result OK "link check: a call to an undefined function fails ($(cat "$tmp/log"))"
+else
+	result FAIL "link check: a call to an undefined function fails" "$(cat "$tmp/log")"
+fi
+if lc -m "$tmp/link/m.o"; then
+	result FAIL "link check: a module's call to an unexported function fails" "it passed"
+elif grep -q internal_fn "$tmp/log" && ! grep -q exported_fn "$tmp/log"; then
+	result OK "link check: a module's call to an unexported function fails"
+else
+	result FAIL "link check: a module's call to an unexported function fails" "$(cat "$tmp/log")"
+fi
+if lc -b "$tmp/link/m.o" -m "$tmp/link/c.o"; then
+	result OK "link check: control, the same calls built in, and an exported call from a module, pass"
+else
+	result FAIL "link check: control, the same calls built in, and an exported call from a module, pass" "$(cat "$tmp/log")"
 fi
 
 git -C "$SCRATCH_TREE" checkout -q -f --detach "$base"
