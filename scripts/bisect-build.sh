@@ -186,11 +186,23 @@ link_prefixes
 # that moved code does not count as new.
 mapfile -t docfiles < <(git -C "$APPLIED_TREE" diff --name-only --diff-filter=AM "$base" "$tip" -- '*.c' '*.h' |
 	grep -v '^tools/' || true)
-warnings() {	# warnings LOG: normalised warnings about touched sources and headers
-	local f
+# Sparse 0.6.4 (Debian 12) reports "bad constant expression" at every
+# MODULE_*() line of 7.3 (a newer sparse does not): not a finding.
+sparse_known() {	# sparse_known COMMIT FILE LINE MSG: true if to be ignored
+	[ "$4" = "error: bad constant expression" ] || return 1
+	git -C "$APPLIED_TREE" show "$1:$2" 2>/dev/null | sed -n "$3p" | grep -q '^MODULE_'
+}
+warnings() {	# warnings LOG COMMIT: normalised warnings about touched sources and headers
+	local f line file ln msg
 	for f in "${docfiles[@]}"; do
 		grep -E "^([^ ]*/)?${f//./\\.}:[0-9]+(:[0-9]+)?: (warning|error):" "$1" |
-			sed -E 's/:[0-9]+(:[0-9]+)?:/:/' || true
+		while IFS= read -r line; do
+			file=$f
+			ln=$(sed -E "s|^([^ ]*/)?${f//./\\.}:([0-9]+).*|\2|" <<< "$line")
+			msg=$(sed -E 's/^[^ ]*:[0-9]+(:[0-9]+)?: //' <<< "$line")
+			sparse_known "$2" "$file" "$ln" "$msg" && continue
+			sed -E 's/:[0-9]+(:[0-9]+)?:/:/' <<< "$line"
+		done
 	done | sort -u
 }
 kdoc() {	# kdoc COMMIT: normalised kernel-doc warnings for the touched files
@@ -222,8 +234,19 @@ if ! command -v sparse >/dev/null; then
 	result FAIL "sparse and W=1 warnings" "sparse missing: run scripts/deps.sh"
 	finish
 fi
-build_at "$base" "$obj/warn-base.log" -k W=1 C=2 || true
-build_at "$tip" "$obj/warn-tip.log" -k W=1 C=2 || true
+# Debian 12's sparse (0.6.4) does not know __typeof_unqual__, which v7.3's
+# headers use, and kbuild then skips sparse with only a make warning: spell
+# it as __typeof__ for sparse, and fail if sparse did not run all the same.
+sparse_cmd="sparse -D__typeof_unqual__=__typeof__"
+build_at "$base" "$obj/warn-base.log" -k W=1 C=2 CHECK="$sparse_cmd" || true
+build_at "$tip" "$obj/warn-tip.log" -k W=1 C=2 CHECK="$sparse_cmd" || true
+for l in "$obj/warn-base.log" "$obj/warn-tip.log"; do
+	if grep -q 'sparse is not available or not up to date' "$l" ||
+	   ! grep -qE '^ +CHECK ' "$l"; then
+		result FAIL "sparse ran (${l##*/})" "kbuild skipped it: see $l"
+		finish
+	fi
+done
 no_new "W=1 or sparse warnings in the ${#docfiles[@]} touched sources and headers" \
-	"$(warnings "$obj/warn-base.log")" "$(warnings "$obj/warn-tip.log")"
+	"$(warnings "$obj/warn-base.log" "$base")" "$(warnings "$obj/warn-tip.log" "$tip")"
 finish
