@@ -43,7 +43,10 @@ TOPO_DEVICES=(
 	-device edu,id=far,bus=rp2,dma_mask=0xffffffffffffffff
 )
 
-TOPO_CMDLINE="console=ttyS0 panic=-1 printk.devkmsg=on"
+# vfio-pci may take the exporter's ivshmem without an IOMMU (the vfio
+# tests of p2p-vma-tests; the iommu variant does not run them: without ACS
+# in the switch, the ivshmem shares its IOMMU group with the peer edu).
+TOPO_CMDLINE="console=ttyS0 panic=-1 printk.devkmsg=on vfio.enable_unsafe_noiommu_mode=1"
 
 # Variants: extra QEMU arguments (placed before the devices) and extra
 # kernel command line.

@@ -18,6 +18,11 @@ demo_test=p2p-plumbing
 if grep -qE '^p2p-vma[[:space:]]' "$TOP/qemu-test/tests.conf" &&
    [ -f "$APPLIED_TREE/lib/test_p2p_vma.c" ]; then
 	demo_test=p2p-vma
+	# and vfio-pci, the first real exporter, once the series has it
+	if grep -qE '^p2p-vma-vfio[[:space:]]' "$TOP/qemu-test/tests.conf" &&
+	   grep -q p2p_describe "$APPLIED_TREE/drivers/vfio/pci/vfio_pci_core.c"; then
+		demo_test=p2p-vma,p2p-vma-vfio
+	fi
 fi
 
 stage_begin "boot and transfer"
@@ -31,13 +36,21 @@ echo "=== What happened ==="
 printf 'Kernel: %s\n' "$(grep -m1 -o 'P2P-HARNESS: boot kernel [^ ]*' "$log" | awk '{print $4}')"
 "$TOP"/scripts/base-tree.sh 2>/dev/null | sed 's/^base: /Base:   /'
 printf 'Series: %d patches\n' "$(series_list | wc -l)"
-if [ "$demo_test" = p2p-vma ]; then
+if [[ $demo_test == p2p-vma* ]]; then
 	cat <<TXT
 Mode:   THE P2P VMA INTERFACE. A process mmaps the ivshmem BAR through the
         test exporter (VM_IO|VM_PFNMAP with p2p_describe: a p2pdma provider
         and physical ranges); the test importer maps that user range with
         p2p_vma_map_user(), the mm core picks the path and maps it, and
         edu's DMA engine moves bytes to the addresses the core mapped.
+TXT
+fi
+if [[ $demo_test == *p2p-vma-vfio* ]]; then
+	cat <<TXT
+        Then a REAL EXPORTER: the ivshmem is moved to vfio-pci, BAR 2 is
+        mmap()ed through the vfio device file as a VMM does, and edu DMAs
+        to that plain user pointer; a device reset, memory decode off and
+        unbinding vfio-pci revoke the importer.
 TXT
 fi
 if [ "$demo_test" = p2p-plumbing ]; then
