@@ -101,6 +101,23 @@ result() {
 	fi
 }
 
+# One result for a checkpatch run: checkpatch_result NAME OUTPUT. OK only
+# with "0 errors, 0 warnings"; a Python traceback (a helper that did not
+# run) fails whatever the totals say.
+checkpatch_result() {
+	local total
+	total=$(printf '%s\n' "$2" | grep -oE 'total: [0-9]+ errors, [0-9]+ warnings.*' | tail -n 1)
+	if printf '%s\n' "$2" | grep -q '^Traceback'; then
+		printf '%s\n' "$2" | grep -A 4 '^Traceback' | head -n 10
+		result FAIL "checkpatch --strict $1" "a helper crashed (Traceback), so a check did not run"
+	elif printf '%s\n' "$total" | grep -qE '^total: 0 errors, 0 warnings'; then
+		result OK "checkpatch --strict $1: ${total#total: }"
+	else
+		printf '%s\n' "$2" | grep -E '(ERROR|WARNING): ' -A 3 | head -n 30
+		result FAIL "checkpatch --strict $1" "${total:-no verdict}"
+	fi
+}
+
 result_counts() {
 	printf 'counts %d %d\n' "$RESULT_PASS" "$RESULT_FAIL"
 	[ "$RESULT_FAIL" -eq 0 ]

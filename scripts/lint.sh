@@ -53,16 +53,7 @@ for p in "${listed[@]}"; do
 	fi
 	out=$(cd "$ksrc" && perl scripts/checkpatch.pl --strict "${notree[@]}" --color=never \
 		--summary-file --showfile "$PATCH_DIR/$p" 2>&1)
-	total=$(printf '%s\n' "$out" | grep -oE 'total: [0-9]+ errors, [0-9]+ warnings.*' | tail -n 1)
-	if printf '%s\n' "$out" | grep -q '^Traceback'; then
-		printf '%s\n' "$out" | grep -A 4 '^Traceback' | head -n 10
-		result FAIL "checkpatch --strict $p" "a helper crashed (Traceback), so a check did not run"
-	elif printf '%s\n' "$total" | grep -qE '^total: 0 errors, 0 warnings'; then
-		result OK "checkpatch --strict $p: ${total#total: }"
-	else
-		printf '%s\n' "$out" | grep -E '(ERROR|WARNING): ' -A 3 | head -n 30
-		result FAIL "checkpatch --strict $p" "${total:-no verdict}"
-	fi
+	checkpatch_result "$p" "$out"
 done
 
 # 3. shellcheck

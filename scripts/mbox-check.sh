@@ -210,15 +210,7 @@ for k in $(seq 1 "$n"); do
 	m=${msgs[$k]}
 	cp_out=$(cd "$APPLIED_TREE" && perl scripts/checkpatch.pl --strict --color=never \
 		--summary-file --showfile "$m" 2>&1)
-	total=$(printf '%s\n' "$cp_out" | grep -oE 'total: [0-9]+ errors, [0-9]+ warnings.*' | tail -n 1)
-	if printf '%s\n' "$cp_out" | grep -q '^Traceback'; then
-		result FAIL "checkpatch --strict ${m##*/}" "a helper crashed (Traceback)"
-	elif printf '%s\n' "$total" | grep -qE '^total: 0 errors, 0 warnings'; then
-		result OK "checkpatch --strict ${m##*/}: ${total#total: }"
-	else
-		printf '%s\n' "$cp_out" | grep -E '(ERROR|WARNING): ' -A 3 | head -n 30
-		result FAIL "checkpatch --strict ${m##*/}" "${total:-no verdict}"
-	fi
+	checkpatch_result "${m##*/}" "$cp_out"
 done
 
 # 7. b4 am, then git am, onto the base: the tree of base + patches/. The
