@@ -6,7 +6,11 @@ Each expected test program must have run (BEGIN/END markers from
 qemu-test/init) and printed a complete TAP plan; each TAP case is one
 result ("# SKIP" counts as a failure: the topology guarantees the devices).
 Each P2P-HOSTCHECK line is one result: the bytes the guest says a device
-wrote must be in the host's backing file. The kernel log must be free of
+wrote must be in the host's backing file ("P2P-HOSTCHECK exporter ...", the
+ivshmem's), or in the bytes qemu-test/host-read.py saved from QEMU while the
+guest waited ("P2P-HOSTCHECK hostread:<id> ...", device memory without a
+host file: <id>.bin in the --hostread directory holds the len bytes whose
+pattern starts at offset). The kernel log must be free of
 splats, and the guest must have reached the end of /init.
 
 A missing or empty serial log, or one without the kmemleak marker that
@@ -91,6 +95,8 @@ def main():
                     "the exact number of TAP cases and of P2P-HOSTCHECK "
                     "lines it must print")
     ap.add_argument("--shm", help="ivshmem backing file")
+    ap.add_argument("--hostread",
+                    help="directory of host-read.py's saved reads")
     ap.add_argument("--seed", type=int, required=True)
     args = ap.parse_args()
 
@@ -168,22 +174,41 @@ def main():
     checks = [HOSTCHECK_RE.search(l) for l in lines]
     checks = [m for m in checks if m]
     data = None
-    if checks:
+    if any(not m.group(1).startswith("hostread:") for m in checks):
         if not args.shm:
             j.result(False, "host checks", "no backing file given")
         else:
             with open(args.shm, "rb") as f:
                 data = f.read()
-    for m in checks if data is not None else []:
+    for m in checks:
         off, ln, seed = int(m.group(2)), int(m.group(3)), int(m.group(4))
         what = f"host reads {ln} bytes at {m.group(1)}+{off:#x}"
+        if m.group(1).startswith("hostread:"):
+            # saved by host-read.py: the file's byte 0 is pattern offset off
+            rid = m.group(1)[len("hostread:"):]
+            if not args.hostread or not re.fullmatch(r"\w[\w.-]*", rid):
+                j.result(False, what, "no host-read directory or bad id")
+                continue
+            try:
+                with open(f"{args.hostread}/{rid}.bin", "rb") as f:
+                    got, base = f.read(), off
+            except OSError:
+                j.result(False, what, "the host never read it")
+                continue
+            if len(got) != ln:
+                j.result(False, what, f"the host read {len(got)} bytes")
+                continue
+        elif data is None:
+            continue
+        else:
+            got, base = data[off:off + ln], off
+            if off + ln > len(data):
+                j.result(False, what, "beyond the backing file")
+                continue
         if seed != args.seed:
             j.result(False, what, f"seed {seed}, this boot's is {args.seed}")
             continue
-        if off + ln > len(data):
-            j.result(False, what, "beyond the backing file")
-            continue
-        bad = [i for i in range(ln) if data[off + i] != pattern_byte(seed, off + i)]
+        bad = [i for i in range(ln) if got[i] != pattern_byte(seed, base + i)]
         j.result(not bad, what,
                  f"{len(bad)} bytes differ, first at +{bad[0]:#x}" if bad else "")
 

@@ -46,6 +46,8 @@ busybox=/bin/busybox	# from busybox-static
 [ -x "$busybox" ] || die "busybox-static missing: run scripts/deps.sh"
 
 SHM_FILE=$out/exporter.mem
+QMP_SOCK=$out/qmp.sock
+HOSTREAD_SOCK=$out/hostread.sock
 # shellcheck source=qemu-test/topology.sh
 . "$HERE/topology.sh"
 topo_variant "$variant" || die "unknown variant $variant (have: ${TOPO_VARIANTS[*]})"
@@ -107,7 +109,15 @@ timeout -k 10 "$limit" qemu-system-x86_64 -accel "$accel" \
 	"${TOPO_MACHINE[@]}" "${VARIANT_QEMU[@]}" "${TOPO_DEVICES[@]}" \
 	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
 	-append "$TOPO_CMDLINE $VARIANT_CMDLINE p2p_seed=$seed" \
-	-serial "file:$log" > "$out/qemu.out" 2>&1 || rc=$?
+	-serial "file:$log" > "$out/qemu.out" 2>&1 &
+qemu=$!
+# reads device memory without a host file (qxl) while the guest waits;
+# it ends when QEMU closes its sockets
+python3 "$HERE/host-read.py" --qmp "$QMP_SOCK" --chan "$HOSTREAD_SOCK" \
+	--out "$out/hostread" &
+agent=$!
+wait "$qemu" || rc=$?
+wait "$agent" || msg "variant $variant: host-read agent failed (see $out/hostread/agent.log)"
 msg "variant $variant: QEMU exited $rc after $(( $(date +%s) - t0 ))s (serial log: $log)"
 if [ $rc -ne 0 ]; then
 	sed 's/^/  qemu: /' "$out/qemu.out" >&2
@@ -117,4 +127,5 @@ fi
 # 4. judge
 # Its exit status is this script's: a judge that fails or crashes fails the run.
 exec python3 "$HERE/check-log.py" --log "$log" --variant "$variant" \
-	--tests "$(IFS=,; echo "${expect[*]}")" --shm "$SHM_FILE" --seed "$seed"
+	--tests "$(IFS=,; echo "${expect[*]}")" --shm "$SHM_FILE" --seed "$seed" \
+	--hostread "$out/hostread"

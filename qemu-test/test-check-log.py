@@ -45,10 +45,16 @@ def shm_bytes(seed=SEED, size=4096):
 
 
 class Judge(unittest.TestCase):
-    def judge(self, log, shm=None, tests="prog=2:1", nolog=False):
+    def judge(self, log, shm=None, tests="prog=2:1", nolog=False,
+              hostread=None):
         with tempfile.TemporaryDirectory() as d:
             lp = os.path.join(d, "serial.log")
             sp = os.path.join(d, "exporter.mem")
+            hd = os.path.join(d, "hostread")
+            os.mkdir(hd)
+            for rid, data in (hostread or {}).items():
+                with open(os.path.join(hd, f"{rid}.bin"), "wb") as f:
+                    f.write(data)
             if not nolog:
                 with open(lp, "w") as f:
                     f.write(log)
@@ -57,7 +63,7 @@ class Judge(unittest.TestCase):
             r = subprocess.run(
                 [sys.executable, os.path.join(HERE, "check-log.py"),
                  "--log", lp, "--variant", "t", "--tests", tests,
-                 "--shm", sp, "--seed", str(SEED)],
+                 "--shm", sp, "--seed", str(SEED), "--hostread", hd],
                 capture_output=True, text=True)
         self.assertNotIn("Traceback", r.stderr)
         last = r.stdout.strip().splitlines()[-1].split()
@@ -130,6 +136,44 @@ class Judge(unittest.TestCase):
         log = GOOD.replace("1..2", "1..1").replace("ok 2 t.two\n", "")
         out = self.assertFails(log, tests="prog=2:1")
         self.assertIn("2 test cases", out)
+
+    # device memory the host read from QEMU while the guest waited (qxl)
+    HOSTREAD = GOOD.replace("exporter offset=16 len=32",
+                            "hostread:7-1 offset=8192 len=64")
+
+    def hostread_bytes(self, off=8192, ln=64):
+        return bytes(check_log.pattern_byte(SEED, off + i) for i in range(ln))
+
+    def test_host_read_passes(self):
+        rc, passed, failed, out = self.judge(
+            self.HOSTREAD, hostread={"7-1": self.hostread_bytes()})
+        self.assertEqual((0, 0, 7), (rc, failed, passed), out)
+
+    def test_host_read_never_done(self):
+        out = self.assertFails(self.HOSTREAD)
+        self.assertIn("never read", out)
+
+    def test_host_read_bytes_differ(self):
+        data = bytearray(self.hostread_bytes())
+        data[63] ^= 1
+        out = self.assertFails(self.HOSTREAD, hostread={"7-1": bytes(data)})
+        self.assertIn("1 bytes differ", out)
+
+    def test_host_read_wrong_place(self):
+        # the device wrote elsewhere: what the host read has another pattern
+        out = self.assertFails(self.HOSTREAD,
+                               hostread={"7-1": self.hostread_bytes(off=4096)})
+        self.assertIn("bytes differ", out)
+
+    def test_host_read_short(self):
+        out = self.assertFails(self.HOSTREAD,
+                               hostread={"7-1": self.hostread_bytes(ln=32)})
+        self.assertIn("read 32 bytes", out)
+
+    def test_host_read_bad_id(self):
+        out = self.assertFails(GOOD.replace("exporter offset=16",
+                                            "hostread:../x offset=16"))
+        self.assertIn("bad id", out)
 
     def test_bad_expectation(self):
         self.assertFails(GOOD, tests="prog")

@@ -7,6 +7,9 @@
 #   |   +-- x3130-upstream sw-up           <- a PCIe switch, no ACS
 #   |       +-- xio3130-downstream sw-dn1 -- ivshmem-plain "exporter" (BAR2 = host file)
 #   |       +-- xio3130-downstream sw-dn2 -- edu "peer" (importer, same switch)
+#   |       +-- xio3130-downstream sw-dn3 -- qxl "gpu" (a TTM exporter: BOs in
+#   |                                        its RAM BAR 0, which QEMU backs
+#   |                                        with no host file)
 #   +-- pcie-root-port rp2
 #       +-- edu "far" (importer on its own root port: not a peer of the
 #                      exporter unless the host bridge may forward P2P)
@@ -23,7 +26,9 @@
 #   p2p_iommu=strict            VT-d translates, IOTLB flushed at unmap
 # shellcheck shell=bash disable=SC2034,SC2054
 
-# Set by run-guest.sh before sourcing: $SHM_FILE, the ivshmem backing file.
+# Set by run-guest.sh before sourcing: $SHM_FILE, the ivshmem backing file;
+# $QMP_SOCK and $HOSTREAD_SOCK, where qemu-test/host-read.py reaches QEMU to
+# read device memory that has no host file (qxl's) while the guest waits.
 TOPO_MEMORY=1G
 TOPO_SMP=2
 TOPO_SHM_SIZE=4M
@@ -39,8 +44,14 @@ TOPO_DEVICES=(
 	-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_FILE,size=$TOPO_SHM_SIZE,share=on"
 	-device ivshmem-plain,id=exporter,memdev=exporter-mem,bus=sw-dn1
 	-device edu,id=peer,bus=sw-dn2,dma_mask=0xffffffffffffffff
+	-device xio3130-downstream,id=sw-dn3,bus=sw-up,chassis=2,slot=3
+	-device qxl,id=gpu,bus=sw-dn3
 	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=3,slot=1,addr=0x11
 	-device edu,id=far,bus=rp2,dma_mask=0xffffffffffffffff
+	# the guest's ttyS1: requests to host-read.py ("P2P-HOSTREAD ...")
+	-chardev "socket,id=hostread,path=$HOSTREAD_SOCK,server=on,wait=off"
+	-device isa-serial,chardev=hostread,index=1
+	-qmp "unix:$QMP_SOCK,server=on,wait=off"
 )
 
 # vfio-pci may take the exporter's ivshmem without an IOMMU (the vfio

@@ -9,7 +9,9 @@
 # series adds compiles on its own. Then compare W=1 + sparse
 # (C=1) warnings in the touched files between the base and the tip: a new
 # warning fails, and so does a new kernel-doc warning. Uses the guest
-# config of the tip for every prefix.
+# config of the tip for every prefix, with the drivers of
+# kconfig-fragments/compile-test/ added (compiled, not link-checked: the
+# guest kernel has no modules of theirs to check against).
 # Last line: "counts <passed> <failed>".
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -41,8 +43,11 @@ cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
 kmake() { make -C "$tree" O="$obj" ARCH=x86_64 CC="$cc" -j"$(jobs_count)" "$@"; }
 
-# the tip's guest config, reused (through olddefconfig) at every prefix
-"$TOP"/scripts/kconfig.sh -t "$APPLIED_TREE" -O "$obj" >/dev/null || die "no config"
+# the tip's guest config plus the drivers the guest does not run
+# (kconfig-fragments/compile-test/), reused (through olddefconfig) at every
+# prefix
+"$TOP"/scripts/kconfig.sh -t "$APPLIED_TREE" -O "$obj" "$FRAG_DIR"/*.config \
+	"$FRAG_DIR"/compile-test/*.config >/dev/null || die "no config"
 cp "$obj/.config" "$obj/tip.config"
 
 # Does the config at this prefix build OBJ? Its Makefile line says which
@@ -152,6 +157,11 @@ link_prefixes() {
 		args=()
 		while IFS= read -r o; do
 			mod=${modof[$o]:-}
+			if [ -z "$mod" ] && [ ! -f "$g/$o" ]; then
+				# a compile-test driver: its module is not built
+				[ "$i" -ne "$n" ] || msg "$o: compiled, not link-checked (not in the guest kernel)"
+				continue
+			fi
 			if [ -z "$mod" ]; then
 				args+=(-b "$obj/link-$i/$o")
 				continue

@@ -46,10 +46,31 @@ kmake tinyconfig >/dev/null
 (cd "$tmp" && "$tree"/scripts/kconfig/merge_config.sh -m -O "$tmp" "$tmp/.config" "$@" >/dev/null)
 kmake olddefconfig >/dev/null
 
-# Every option a fragment sets must be in the result with that value.
+# Every option a fragment sets must be in the result with that value; where
+# two fragments set one option, the later one counts (as in merge_config.sh).
 bad=0
+declare -A last=()
+nfrag=0
 for frag in "$@"; do
+	nfrag=$((nfrag + 1))
 	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*) last[${line%%=*}]=$nfrag ;;
+		"# CONFIG_"*" is not set") sym=${line#\# }; last[${sym%% *}]=$nfrag ;;
+		esac
+	done < "$frag"
+done
+nfrag=0
+for frag in "$@"; do
+	nfrag=$((nfrag + 1))
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*|"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%%=*}
+			sym=${sym%% *}
+			[ "${last[$sym]}" -eq "$nfrag" ] || continue ;;
+		esac
 		case $line in
 		CONFIG_*=n)
 			sym=${line%%=*}
