@@ -7,7 +7,9 @@
 #  - a patch missing from series, or listed but absent, fails the lint;
 #  - with KERNEL_SRC the series lands on a new branch of that tree and the
 #    tree's own branch and working tree are not touched;
-#  - the per-prefix link check fails an undefined and an unexported call.
+#  - the per-prefix link check fails an undefined and an unexported call;
+#  - kconfig.sh lets a later fragment override an earlier one, and fails
+#    an option whose dependencies are not met.
 # Last line: "counts <passed> <failed>".
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -185,6 +187,28 @@ if lc -b "$tmp/link/m.o" -m "$tmp/link/c.o"; then
 	result OK "link check: control, the same calls built in, and an exported call from a module, pass"
 else
 	result FAIL "link check: control, the same calls built in, and an exported call from a module, pass" "$(cat "$tmp/log")"
+fi
+
+# kconfig.sh: where two fragments set one option the later one counts
+# (the per-patch config turns INPUT back on for the GPU drivers), and an
+# option whose dependencies are not met still fails, naming it.
+git -C "$SCRATCH_TREE" checkout -q -f --detach "$base"
+printf 'CONFIG_INPUT=n\n' > "$tmp/kc1.config"
+printf 'CONFIG_INPUT=m\n' > "$tmp/kc2.config"
+printf 'CONFIG_DRM_QXL=m\n' > "$tmp/kc3.config"
+if "$TOP"/scripts/kconfig.sh -t "$SCRATCH_TREE" -O "$tmp/kc" "$tmp/kc1.config" \
+		"$tmp/kc2.config" > "$tmp/log" 2>&1 &&
+   grep -qx 'CONFIG_INPUT=m' "$tmp/kc/.config"; then
+	result OK "kconfig: a later fragment overrides an earlier one"
+else
+	result FAIL "kconfig: a later fragment overrides an earlier one" "$(tail -n 2 "$tmp/log")"
+fi
+if "$TOP"/scripts/kconfig.sh -t "$SCRATCH_TREE" -O "$tmp/kc" "$tmp/kc3.config" > "$tmp/log" 2>&1; then
+	result FAIL "kconfig: an option with unmet dependencies fails" "it passed"
+elif grep -q 'CONFIG_DRM_QXL=m asked' "$tmp/log"; then
+	result OK "kconfig: an option with unmet dependencies fails, named"
+else
+	result FAIL "kconfig: an option with unmet dependencies fails" "$(tail -n 2 "$tmp/log")"
 fi
 
 git -C "$SCRATCH_TREE" checkout -q -f --detach "$base"
