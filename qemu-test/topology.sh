@@ -23,10 +23,14 @@
 #   p2p_iommu=strict            VT-d translates, IOTLB flushed at unmap
 # shellcheck shell=bash disable=SC2034,SC2054
 
-# Set by run-guest.sh before sourcing: $SHM_FILE, the ivshmem backing file.
+# Set by run-guest.sh before sourcing: $SHM_DIR, where the ivshmem backing
+# files go, one per name in TOPO_SHM: NAME.mem, the file the guest's
+# "P2P-HOSTCHECK NAME ..." lines name. PCI enumeration follows the device
+# order below.
 TOPO_MEMORY=1G
 TOPO_SMP=2
 TOPO_SHM_SIZE=4M
+TOPO_SHM=(exporter)
 
 TOPO_MACHINE=(-M q35 -m "$TOPO_MEMORY" -smp "$TOPO_SMP" -nodefaults -no-reboot
 	-display none -monitor none)
@@ -36,7 +40,7 @@ TOPO_DEVICES=(
 	-device x3130-upstream,id=sw-up,bus=rp1
 	-device xio3130-downstream,id=sw-dn1,bus=sw-up,chassis=2,slot=1
 	-device xio3130-downstream,id=sw-dn2,bus=sw-up,chassis=2,slot=2
-	-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_FILE,size=$TOPO_SHM_SIZE,share=on"
+	-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_DIR/exporter.mem,size=$TOPO_SHM_SIZE,share=on"
 	-device ivshmem-plain,id=exporter,memdev=exporter-mem,bus=sw-dn1
 	-device edu,id=peer,bus=sw-dn2,dma_mask=0xffffffffffffffff
 	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=3,slot=1,addr=0x11
