@@ -7,6 +7,8 @@
 #   |   +-- x3130-upstream sw-up           <- a PCIe switch, no ACS
 #   |       +-- xio3130-downstream sw-dn1 -- ivshmem-plain "exporter" (BAR2 = host file)
 #   |       +-- xio3130-downstream sw-dn2 -- edu "peer" (importer, same switch)
+#   |       +-- xio3130-downstream sw-dn3 -- ivshmem-plain "exporter2" (second
+#   |                                        exporter, its own host file)
 #   +-- pcie-root-port rp2
 #       +-- edu "far" (importer on its own root port: not a peer of the
 #                      exporter unless the host bridge may forward P2P)
@@ -26,11 +28,13 @@
 # Set by run-guest.sh before sourcing: $SHM_DIR, where the ivshmem backing
 # files go, one per name in TOPO_SHM: NAME.mem, the file the guest's
 # "P2P-HOSTCHECK NAME ..." lines name. PCI enumeration follows the device
-# order below.
+# order below: "exporter" has the lower bus number (it is the first
+# ivshmem the guest finds, and the test driver's first exporter), the far
+# edu comes last.
 TOPO_MEMORY=1G
 TOPO_SMP=2
 TOPO_SHM_SIZE=4M
-TOPO_SHM=(exporter)
+TOPO_SHM=(exporter exporter2)
 
 TOPO_MACHINE=(-M q35 -m "$TOPO_MEMORY" -smp "$TOPO_SMP" -nodefaults -no-reboot
 	-display none -monitor none)
@@ -43,6 +47,9 @@ TOPO_DEVICES=(
 	-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_DIR/exporter.mem,size=$TOPO_SHM_SIZE,share=on"
 	-device ivshmem-plain,id=exporter,memdev=exporter-mem,bus=sw-dn1
 	-device edu,id=peer,bus=sw-dn2,dma_mask=0xffffffffffffffff
+	-device xio3130-downstream,id=sw-dn3,bus=sw-up,chassis=2,slot=3
+	-object "memory-backend-file,id=exporter2-mem,mem-path=$SHM_DIR/exporter2.mem,size=$TOPO_SHM_SIZE,share=on"
+	-device ivshmem-plain,id=exporter2,memdev=exporter2-mem,bus=sw-dn3
 	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=3,slot=1,addr=0x11
 	-device edu,id=far,bus=rp2,dma_mask=0xffffffffffffffff
 )
