@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Judge one guest boot from its serial log and the ivshmem backing file.
+"""Judge one guest boot from its serial log and the ivshmem backing files.
 
 Each expected test program must have run (BEGIN/END markers from
 qemu-test/init) and printed a complete TAP plan; each TAP case is one
 result ("# SKIP" counts as a failure: the topology guarantees the devices).
 Each P2P-HOSTCHECK line is one result: the bytes the guest says a device
-wrote must be in the host's backing file ("P2P-HOSTCHECK exporter ...", the
-ivshmem's), or in the bytes qemu-test/host-read.py saved from QEMU while the
-guest waited ("P2P-HOSTCHECK hostread:<id> ...", device memory without a
-host file: <id>.bin in the --hostread directory holds the len bytes whose
-pattern starts at offset). The kernel log must be free of
+wrote must be in the host's copy: the ivshmem backing file that the line
+names (--shm NAME=FILE, one per ivshmem device; a name without a file
+fails), or, for "P2P-HOSTCHECK hostread:<id> ...", the bytes
+qemu-test/host-read.py saved from QEMU while the guest waited (device
+memory without a host file: <id>.bin in the --hostread directory holds the
+len bytes whose pattern starts at offset). The kernel log must be free of
 splats, and the guest must have reached the end of /init.
 
 A missing or empty serial log, or one without the kmemleak marker that
@@ -94,7 +95,10 @@ def main():
                     help="comma-separated programs, each NAME=CASES:HOSTCHECKS: "
                     "the exact number of TAP cases and of P2P-HOSTCHECK "
                     "lines it must print")
-    ap.add_argument("--shm", help="ivshmem backing file")
+    ap.add_argument("--shm", action="append", default=[],
+                    metavar="NAME=FILE",
+                    help="ivshmem backing file for P2P-HOSTCHECK NAME lines "
+                    "(once per device)")
     ap.add_argument("--hostread",
                     help="directory of host-read.py's saved reads")
     ap.add_argument("--seed", type=int, required=True)
@@ -173,42 +177,53 @@ def main():
     # 2. host-side checks of bytes the devices wrote
     checks = [HOSTCHECK_RE.search(l) for l in lines]
     checks = [m for m in checks if m]
-    data = None
-    if any(not m.group(1).startswith("hostread:") for m in checks):
-        if not args.shm:
-            j.result(False, "host checks", "no backing file given")
+    files = {}
+    for s in args.shm:
+        name, sep, path = s.partition("=")
+        if not sep or not name or not path:
+            j.result(False, f"backing file {s}", "not NAME=FILE")
         else:
-            with open(args.shm, "rb") as f:
-                data = f.read()
+            files[name] = path
+    data = {}
     for m in checks:
+        name = m.group(1)
         off, ln, seed = int(m.group(2)), int(m.group(3)), int(m.group(4))
-        what = f"host reads {ln} bytes at {m.group(1)}+{off:#x}"
-        if m.group(1).startswith("hostread:"):
+        what = f"host reads {ln} bytes at {name}+{off:#x}"
+        if name.startswith("hostread:"):
             # saved by host-read.py: the file's byte 0 is pattern offset off
-            rid = m.group(1)[len("hostread:"):]
+            rid = name[len("hostread:"):]
             if not args.hostread or not re.fullmatch(r"\w[\w.-]*", rid):
                 j.result(False, what, "no host-read directory or bad id")
                 continue
             try:
                 with open(f"{args.hostread}/{rid}.bin", "rb") as f:
-                    got, base = f.read(), off
+                    got = f.read()
             except OSError:
                 j.result(False, what, "the host never read it")
                 continue
             if len(got) != ln:
                 j.result(False, what, f"the host read {len(got)} bytes")
                 continue
-        elif data is None:
-            continue
         else:
-            got, base = data[off:off + ln], off
-            if off + ln > len(data):
+            if name not in data:
+                if name not in files:
+                    j.result(False, what, f"no backing file named {name}")
+                    continue
+                try:
+                    with open(files[name], "rb") as f:
+                        data[name] = f.read()
+                except OSError as e:
+                    j.result(False, what,
+                             f"cannot read {files[name]}: {e.strerror}")
+                    continue
+            if off + ln > len(data[name]):
                 j.result(False, what, "beyond the backing file")
                 continue
+            got = data[name][off:off + ln]
         if seed != args.seed:
             j.result(False, what, f"seed {seed}, this boot's is {args.seed}")
             continue
-        bad = [i for i in range(ln) if got[i] != pattern_byte(seed, base + i)]
+        bad = [i for i in range(ln) if got[i] != pattern_byte(seed, off + i)]
         j.result(not bad, what,
                  f"{len(bad)} bytes differ, first at +{bad[0]:#x}" if bad else "")
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the guest kernel in one topology variant, run the tests of
 # qemu-test/tests.conf listed for it, and judge the run (check-log.py).
-# The serial log and the ivshmem backing file are kept in the output dir.
+# The serial log and the ivshmem backing files are kept in the output dir.
 # Last line of output: "counts <passed> <failed>".
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +15,7 @@ usage: ${0##*/} [-v VARIANT] [-t TREE] [-O OBJDIR] [-o OUTDIR] [-T SECONDS] [-l 
   -v VARIANT  topology variant: default, amd or iommu (default: default)
   -t TREE     patched kernel tree, for selftest sources (default $APPLIED_TREE)
   -O OBJDIR   kernel build directory (default $GUEST_OBJ)
-  -o OUTDIR   where the initramfs, serial log and backing file go
+  -o OUTDIR   where the initramfs, serial log and backing files go
               (default \$P2P_WORK/guest/VARIANT)
   -T SECONDS  kill QEMU after this long (default \$P2P_RUN_TIMEOUT or 900)
   Each program is killed after \$P2P_TEST_TIMEOUT seconds (default 600).
@@ -45,7 +45,7 @@ kernel=$obj/arch/x86/boot/bzImage
 busybox=/bin/busybox	# from busybox-static
 [ -x "$busybox" ] || die "busybox-static missing: run scripts/deps.sh"
 
-SHM_FILE=$out/exporter.mem
+SHM_DIR=$out
 QMP_SOCK=$out/qmp.sock
 HOSTREAD_SOCK=$out/hostread.sock
 # shellcheck source=qemu-test/topology.sh
@@ -98,8 +98,12 @@ seed=0
 while [ "$seed" -eq 0 ]; do
 	seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 done
-rm -f "$SHM_FILE"
-truncate -s "$TOPO_SHM_SIZE" "$SHM_FILE"
+shm_args=()
+for name in "${TOPO_SHM[@]}"; do
+	rm -f "$SHM_DIR/$name.mem"
+	truncate -s "$TOPO_SHM_SIZE" "$SHM_DIR/$name.mem"
+	shm_args+=(--shm "$name=$SHM_DIR/$name.mem")
+done
 log=$out/serial.log
 accel=${QEMU_ACCEL:-tcg}
 msg "booting variant $variant (accel $accel, seed $seed, tests: ${tests[*]})"
@@ -127,5 +131,5 @@ fi
 # 4. judge
 # Its exit status is this script's: a judge that fails or crashes fails the run.
 exec python3 "$HERE/check-log.py" --log "$log" --variant "$variant" \
-	--tests "$(IFS=,; echo "${expect[*]}")" --shm "$SHM_FILE" --seed "$seed" \
+	--tests "$(IFS=,; echo "${expect[*]}")" "${shm_args[@]}" --seed "$seed" \
 	--hostread "$out/hostread"

@@ -45,11 +45,21 @@ def shm_bytes(seed=SEED, size=4096):
 
 
 class Judge(unittest.TestCase):
-    def judge(self, log, shm=None, tests="prog=2:1", nolog=False,
+    def judge(self, log, shm=None, tests="prog=2:1", nolog=False, shm2=None,
               hostread=None):
+        """shm: bytes of exporter.mem; shm2: of exporter2.mem, if given;
+        hostread: {id: bytes} as host-read.py would have saved them."""
         with tempfile.TemporaryDirectory() as d:
             lp = os.path.join(d, "serial.log")
-            sp = os.path.join(d, "exporter.mem")
+            files = {"exporter": shm_bytes() if shm is None else shm}
+            if shm2 is not None:
+                files["exporter2"] = shm2
+            shm_args = []
+            for name, data in files.items():
+                sp = os.path.join(d, name + ".mem")
+                with open(sp, "wb") as f:
+                    f.write(data)
+                shm_args += ["--shm", f"{name}={sp}"]
             hd = os.path.join(d, "hostread")
             os.mkdir(hd)
             for rid, data in (hostread or {}).items():
@@ -58,12 +68,10 @@ class Judge(unittest.TestCase):
             if not nolog:
                 with open(lp, "w") as f:
                     f.write(log)
-            with open(sp, "wb") as f:
-                f.write(shm_bytes() if shm is None else shm)
             r = subprocess.run(
                 [sys.executable, os.path.join(HERE, "check-log.py"),
                  "--log", lp, "--variant", "t", "--tests", tests,
-                 "--shm", sp, "--seed", str(SEED), "--hostread", hd],
+                 *shm_args, "--seed", str(SEED), "--hostread", hd],
                 capture_output=True, text=True)
         self.assertNotIn("Traceback", r.stderr)
         last = r.stdout.strip().splitlines()[-1].split()
@@ -123,6 +131,38 @@ class Judge(unittest.TestCase):
         shm[20] ^= 0xFF
         out = self.assertFails(GOOD, shm=bytes(shm))
         self.assertIn("1 bytes differ", out)
+
+    # a range of the second exporter: checked in its own backing file
+    TWO = GOOD.replace("seed=12345\nok 2",
+                       "seed=12345\n# P2P-HOSTCHECK exporter2 offset=100 len=8 seed=12345\nok 2")
+
+    def test_host_check_second_file(self):
+        rc, passed, failed, out = self.judge(self.TWO, tests="prog=2:2",
+                                             shm2=shm_bytes())
+        self.assertEqual((0, 0), (rc, failed), out)
+        self.assertIn("PASS t: host reads 8 bytes at exporter2+0x64", out)
+
+    def test_host_check_second_file_differs(self):
+        # right bytes in the first file, wrong in the second: the name
+        # selects the file
+        shm2 = bytearray(shm_bytes())
+        shm2[103] ^= 0xFF
+        out = self.assertFails(self.TWO, tests="prog=2:2", shm2=bytes(shm2))
+        self.assertIn("FAIL t: host reads 8 bytes at exporter2+0x64", out)
+        self.assertIn("PASS t: host reads 32 bytes at exporter+0x10", out)
+
+    def test_host_check_first_file_differs(self):
+        # and the first exporter's range is read from the first file only
+        shm = bytearray(shm_bytes())
+        shm[20] ^= 0xFF
+        out = self.assertFails(self.TWO, tests="prog=2:2", shm=bytes(shm),
+                               shm2=shm_bytes())
+        self.assertIn("FAIL t: host reads 32 bytes at exporter+0x10", out)
+        self.assertIn("PASS t: host reads 8 bytes at exporter2+0x64", out)
+
+    def test_host_check_unknown_file(self):
+        out = self.assertFails(self.TWO, tests="prog=2:2")
+        self.assertIn("no backing file named exporter2", out)
 
     def test_host_check_other_seed(self):
         self.assertFails(GOOD.replace("seed=12345\nok 2", "seed=999\nok 2"))

@@ -7,7 +7,9 @@
 #   |   +-- x3130-upstream sw-up           <- a PCIe switch, no ACS
 #   |       +-- xio3130-downstream sw-dn1 -- ivshmem-plain "exporter" (BAR2 = host file)
 #   |       +-- xio3130-downstream sw-dn2 -- edu "peer" (importer, same switch)
-#   |       +-- xio3130-downstream sw-dn3 -- qxl "gpu" (a TTM exporter: BOs in
+#   |       +-- xio3130-downstream sw-dn3 -- ivshmem-plain "exporter2" (second
+#   |                                        exporter, its own host file)
+#   |       +-- xio3130-downstream sw-dn4 -- qxl "gpu" (a TTM exporter: BOs in
 #   |                                        its RAM BAR 0, which QEMU backs
 #   |                                        with no host file)
 #   +-- pcie-root-port rp2
@@ -26,12 +28,18 @@
 #   p2p_iommu=strict            VT-d translates, IOTLB flushed at unmap
 # shellcheck shell=bash disable=SC2034,SC2054
 
-# Set by run-guest.sh before sourcing: $SHM_FILE, the ivshmem backing file;
-# $QMP_SOCK and $HOSTREAD_SOCK, where qemu-test/host-read.py reaches QEMU to
+# Set by run-guest.sh before sourcing: $SHM_DIR, where the ivshmem backing
+# files go, one per name in TOPO_SHM: NAME.mem, the file the guest's
+# "P2P-HOSTCHECK NAME ..." lines name. PCI enumeration follows the device
+# order below: "exporter" has the lower bus number (it is the first
+# ivshmem the guest finds, and the test driver's first exporter), the far
+# edu comes last.
+# $QMP_SOCK and $HOSTREAD_SOCK: where qemu-test/host-read.py reaches QEMU to
 # read device memory that has no host file (qxl's) while the guest waits.
 TOPO_MEMORY=1G
 TOPO_SMP=2
 TOPO_SHM_SIZE=4M
+TOPO_SHM=(exporter exporter2)
 
 TOPO_MACHINE=(-M q35 -m "$TOPO_MEMORY" -smp "$TOPO_SMP" -nodefaults -no-reboot
 	-display none -monitor none)
@@ -41,11 +49,14 @@ TOPO_DEVICES=(
 	-device x3130-upstream,id=sw-up,bus=rp1
 	-device xio3130-downstream,id=sw-dn1,bus=sw-up,chassis=2,slot=1
 	-device xio3130-downstream,id=sw-dn2,bus=sw-up,chassis=2,slot=2
-	-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_FILE,size=$TOPO_SHM_SIZE,share=on"
+	-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_DIR/exporter.mem,size=$TOPO_SHM_SIZE,share=on"
 	-device ivshmem-plain,id=exporter,memdev=exporter-mem,bus=sw-dn1
 	-device edu,id=peer,bus=sw-dn2,dma_mask=0xffffffffffffffff
 	-device xio3130-downstream,id=sw-dn3,bus=sw-up,chassis=2,slot=3
-	-device qxl,id=gpu,bus=sw-dn3
+	-object "memory-backend-file,id=exporter2-mem,mem-path=$SHM_DIR/exporter2.mem,size=$TOPO_SHM_SIZE,share=on"
+	-device ivshmem-plain,id=exporter2,memdev=exporter2-mem,bus=sw-dn3
+	-device xio3130-downstream,id=sw-dn4,bus=sw-up,chassis=2,slot=4
+	-device qxl,id=gpu,bus=sw-dn4
 	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=3,slot=1,addr=0x11
 	-device edu,id=far,bus=rp2,dma_mask=0xffffffffffffffff
 	# the guest's ttyS1: requests to host-read.py ("P2P-HOSTREAD ...")

@@ -16,7 +16,7 @@ stage_begin "guest kernel"; "$TOP"/scripts/build-kernel.sh;  stage_end
 # until then the plumbing smoke test, which says so.
 demo_test=p2p-plumbing
 if grep -qE '^p2p-vma[[:space:]]' "$TOP/qemu-test/tests.conf" &&
-   [ -f "$APPLIED_TREE/lib/test_p2p_vma.c" ]; then
+   [ -f "$APPLIED_TREE/lib/test_p2p_vma_exp.c" ]; then
 	demo_test=p2p-vma
 	# and vfio-pci, the first real exporter, once the series has it
 	if grep -qE '^p2p-vma-vfio[[:space:]]' "$TOP/qemu-test/tests.conf" &&

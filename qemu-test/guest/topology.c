@@ -38,25 +38,36 @@ TEST(devices_present)
 	struct pcidev d[4];
 
 	ASSERT_EQ(2, pci_find(EDU_VENDOR, EDU_DEVICE, d, 4));
-	ASSERT_EQ(1, pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, d, 4));
+	/* "exporter" and "exporter2" */
+	ASSERT_EQ(2, pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, d, 4));
 }
 
-/* exporter and peer sit on downstream ports of one switch upstream port */
+/*
+ * Both exporters and the peer sit on downstream ports of one switch
+ * upstream port; "exporter" comes first in PCI address order.
+ */
 TEST(switch_peers)
 {
-	char up_ivs[PATH_MAX], up_edu[PATH_MAX];
-	struct pcidev edu[2], ivs;
+	char up_ivs[2][PATH_MAX], up_edu[PATH_MAX];
+	struct pcidev edu[2], ivs[2];
+	int i;
 
 	ASSERT_EQ(2, pci_find(EDU_VENDOR, EDU_DEVICE, edu, 2));
-	ASSERT_EQ(1, pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, &ivs, 1));
-	/* root port, switch upstream port, switch downstream port, device */
-	ASSERT_EQ(4, ivs.depth);
-	pci_ancestor(&ivs, 2, up_ivs, sizeof(up_ivs));
+	ASSERT_EQ(2, pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, ivs, 2));
+	for (i = 0; i < 2; i++) {
+		/* root port, switch upstream port, downstream port, device */
+		ASSERT_EQ(4, ivs[i].depth);
+		pci_ancestor(&ivs[i], 2, up_ivs[i], sizeof(up_ivs[i]));
+	}
 	/* exactly one edu is behind the same switch */
 	ASSERT_EQ(4, edu[0].depth + edu[1].depth - 2);
 	pci_ancestor(edu[0].depth == 4 ? &edu[0] : &edu[1], 2, up_edu,
 		     sizeof(up_edu));
-	ASSERT_STREQ(up_ivs, up_edu);
+	ASSERT_STREQ(up_ivs[0], up_edu);
+	ASSERT_STREQ(up_ivs[1], up_edu);
+	/* the peer's bus lies between the two exporters' (topology.sh order) */
+	ASSERT_GT(0, strcmp(ivs[0].bdf, edu[0].depth == 4 ? edu[0].bdf : edu[1].bdf));
+	ASSERT_LT(0, strcmp(ivs[1].bdf, edu[0].depth == 4 ? edu[0].bdf : edu[1].bdf));
 }
 
 /* the far edu is alone under a root port that is not the switch's */
@@ -67,6 +78,7 @@ TEST(far_root_port)
 	const struct pcidev *far;
 
 	ASSERT_EQ(2, pci_find(EDU_VENDOR, EDU_DEVICE, edu, 2));
+	/* the first exporter; the second is behind the same root port */
 	ASSERT_EQ(1, pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, &ivs, 1));
 	far = edu[0].depth == 2 ? &edu[0] : &edu[1];
 	ASSERT_EQ(2, far->depth);
