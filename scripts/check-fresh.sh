@@ -43,13 +43,26 @@ if ! command -v debootstrap >/dev/null; then
 		die "cannot install debootstrap"
 fi
 
-stamp=$root/.p2p-fresh-root
-if [ ! -f "$stamp" ]; then
+# The root debootstrap made is kept as a tarball and unpacked anew for
+# every run: a root that a previous run installed packages into would hide
+# a missing install step, which is what this target is for.
+pristine=$root.tar
+# never remove a root with the host's /dev, /proc or /sys still bound in it
+if grep -qF " $root/" /proc/mounts; then
+	die "something is still mounted under $root (an earlier run killed?): umount it first"
+fi
+if [ ! -f "$pristine" ]; then
 	msg "debootstrap --variant=minbase $suite into $root from $mirror"
-	rm -rf "$root"
+	rm -rf --one-file-system "$root"
 	debootstrap --variant=minbase "$suite" "$root" "$mirror" > "$P2P_WORK/fresh-debootstrap.log" 2>&1 ||
 		die "debootstrap failed (log: $P2P_WORK/fresh-debootstrap.log)"
-	date > "$stamp"
+	tar -C "$root" -cf "$pristine.tmp" . || die "cannot save the fresh root as $pristine"
+	mv "$pristine.tmp" "$pristine"
+else
+	msg "fresh root from $pristine (debootstrap'ed $(date -r "$pristine" '+%F %T'))"
+	rm -rf --one-file-system "$root"
+	mkdir -p "$root"
+	tar -C "$root" -xf "$pristine" || die "cannot unpack $pristine"
 fi
 [ $prepare_only -eq 0 ] || { msg "root ready: $root"; exit 0; }
 
