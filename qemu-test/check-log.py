@@ -3,7 +3,8 @@
 """Judge one guest boot from its serial log and the ivshmem backing files.
 
 Each expected test program must have run (BEGIN/END markers from
-qemu-test/init) and printed a complete TAP plan; each TAP case is one
+qemu-test/init), exited 0 and printed a complete TAP plan with as many
+cases as tests.conf says; its plan and results become the subtests of its
 result ("# SKIP" counts as a failure: the topology guarantees the devices).
 Each P2P-HOSTCHECK line is one result: the bytes the guest says a device
 wrote must be in the host's copy: the ivshmem backing file that the line
@@ -18,12 +19,17 @@ A missing or empty serial log, or one without the kmemleak marker that
 /init prints after scanning (a kernel without kmemleak would otherwise
 pass its leak check silently), is a failure.
 
-Prints one "PASS|FAIL <what>" line per result and a last line
-"counts <passed> <failed>"; exits 1 if anything failed.
+Prints a KTAP report (scripts/ktap.py, which also counts it: the stage
+runner parses it again the same way); exits 1 if anything failed.
 """
 import argparse
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "scripts"))
+import ktap  # noqa: E402
 
 SPLATS = [
     r"\bBUG: ",
@@ -56,8 +62,6 @@ BENIGN_RE = re.compile(
     r"|KASAN: .*(initialized|enabled)"
     r"|kasan: KernelAddressSanitizer initialized"
 )
-TAP_RE = re.compile(r"^(not ok|ok) (\d+) (.*?)(\s+#\s*(SKIP|skip).*)?$")
-PLAN_RE = re.compile(r"^1\.\.(\d+)$")
 KMEMLEAK_MARK = "P2P-HARNESS: KMEMLEAK scanned twice"
 HOSTCHECK_RE = re.compile(
     r"P2P-HOSTCHECK (\S+) offset=(\d+) len=(\d+) seed=(\d+)")
@@ -69,18 +73,29 @@ def pattern_byte(seed, off):
 
 
 class Judge:
-    def __init__(self, tag):
-        self.tag = tag
-        self.passed = 0
-        self.failed = 0
+    def __init__(self, variant):
+        self.variant = variant
+        self.results = []	# (ok, what, why, subtest report lines or None)
 
-    def result(self, ok, what, why=""):
-        if ok:
-            self.passed += 1
-            print(f"PASS {self.tag}: {what}")
-        else:
-            self.failed += 1
-            print(f"FAIL {self.tag}: {what}" + (f" ({why})" if why else ""))
+    def result(self, ok, what, why="", sub=None):
+        self.results.append((ok, what, why, sub))
+
+    def report(self):
+        """The KTAP report of the results so far, as lines."""
+        lines = [ktap.VERSION, f"1..{len(self.results)}",
+                 f"# boot of variant {self.variant}"]
+        for n, (ok, what, why, sub) in enumerate(self.results, 1):
+            lines += [ktap.INDENT + line for line in sub or []]
+            what = what.replace("#", "\\#")
+            lines.append(f"ok {n} {what}" if ok else
+                         f"not ok {n} {what}" + (f" # {why}" if why else ""))
+        return lines
+
+    def finish(self):
+        """Print the report; the exit status: 1 if it counts a failure."""
+        lines = self.report()
+        print("\n".join(lines))
+        return 1 if ktap.parse(lines).failed else 0
 
 
 def strip_time(line):
@@ -114,8 +129,7 @@ def main():
     else:
         j.result(bool(lines), "serial log", "empty")
     if not lines:
-        print(f"counts {j.passed} {j.failed}")
-        return 1
+        return j.finish()
 
     # 1. each program: markers, plan, results
     expected = {}
@@ -141,38 +155,31 @@ def main():
             if m:
                 end, rc = i, int(m.group(1))
                 break
-        failed_before = j.failed
         body = lines[begin + 1:end if end is not None else len(lines)]
-        plan = None
-        cases = 0
-        for line in body:
-            m = PLAN_RE.match(line)
-            if m:
-                plan = int(m.group(1))
-            m = TAP_RE.match(line)
-            if not m:
-                continue
-            cases += 1
-            what = f"{name}: {m.group(3)}"
-            if m.group(4):
-                j.result(False, what, "skipped: " + m.group(4).strip(" #"))
-            else:
-                j.result(m.group(1) == "ok", what)
+        # the program's TAP plan and results, as they came, are the
+        # subtests: the parser checks the plan, the order and SKIP
+        sub = [ktap.VERSION] + [line for line in body if
+                                ktap.PLAN_RE.fullmatch(line) or
+                                ktap.result_line(line)]
+        tap = ktap.parse(sub)
+        cases = sum(1 for line in sub if ktap.result_line(line))
+        why = []
+        if tap.failed:
+            why.append(f"TAP: {tap.failed} failed")
+            why += [p.split(": ", 1)[-1] for p in tap.problems]
         if end is None:
-            j.result(False, f"{name}: finished", "no END marker (hang or crash)")
-        elif plan is None or plan != cases or plan == 0:
-            j.result(False, f"{name}: TAP plan",
-                     f"plan {plan}, {cases} results, exit {rc}")
-        elif rc != 0 and j.failed == failed_before:
-            j.result(False, f"{name}: exit status", f"exit {rc}")
+            why.append("no END marker (hang or crash)")
+        elif rc != 0:
+            why.append(f"exit {rc}")
         if cases != want_cases:
-            j.result(False, f"{name}: {want_cases} test cases",
-                     f"{cases} ran (a test filter that matches nothing, "
-                     "or a test added or lost)")
+            why.append(f"{cases} test cases, tests.conf says {want_cases} "
+                       "(a test filter that matches nothing, or a test "
+                       "added or lost)")
         nchecks = sum(1 for line in body if HOSTCHECK_RE.search(line))
         if nchecks != want_checks:
-            j.result(False, f"{name}: {want_checks} host-checked ranges",
-                     f"{nchecks} reported")
+            why.append(f"{nchecks} host-checked ranges reported, tests.conf "
+                       f"says {want_checks}")
+        j.result(not why, name, "; ".join(why), sub)
 
     # 2. host-side checks of bytes the devices wrote
     checks = [HOSTCHECK_RE.search(l) for l in lines]
@@ -240,8 +247,7 @@ def main():
     j.result("P2P-HARNESS: DONE" in lines, "guest ran /init to the end",
              "no P2P-HARNESS: DONE (timeout, panic or hang)")
 
-    print(f"counts {j.passed} {j.failed}")
-    return 1 if j.failed else 0
+    return j.finish()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 # Boot the guest kernel in one topology variant, run the tests of
 # qemu-test/tests.conf listed for it, and judge the run (check-log.py).
 # The serial log and the ivshmem backing files are kept in the output dir.
-# Last line of output: "counts <passed> <failed>".
+# Ends with the judge's KTAP report, a subtest report for each program.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/lib.sh

@@ -3,7 +3,8 @@
 """Tests for check-log.py: the judge must fail every kind of bad run.
 
 A judge that passes everything would make every boot test worthless, so
-each way a run can go wrong is fed to it here, next to a good run.
+each way a run can go wrong is fed to it here, next to a good run. Its
+KTAP report is counted by scripts/ktap.py, as the stage runner counts it.
 """
 import os
 import subprocess
@@ -19,6 +20,7 @@ spec = importlib.util.spec_from_file_location("check_log",
                                               os.path.join(HERE, "check-log.py"))
 check_log = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(check_log)
+ktap = check_log.ktap
 
 SEED = 12345
 GOOD = """[    0.000000] Linux version 7.3.4+
@@ -74,9 +76,10 @@ class Judge(unittest.TestCase):
                  *shm_args, "--seed", str(SEED), "--hostread", hd],
                 capture_output=True, text=True)
         self.assertNotIn("Traceback", r.stderr)
-        last = r.stdout.strip().splitlines()[-1].split()
-        self.assertEqual("counts", last[0])
-        return r.returncode, int(last[1]), int(last[2]), r.stdout
+        rep = ktap.parse(r.stdout.splitlines())
+        # the judge's status is the parser's verdict on its report
+        self.assertEqual(1 if rep.failed else 0, r.returncode, r.stdout)
+        return r.returncode, rep.passed, rep.failed, r.stdout
 
     def assertFails(self, log, **kw):
         rc, _, failed, out = self.judge(log, **kw)
@@ -102,6 +105,30 @@ class Judge(unittest.TestCase):
 
     def test_short_plan(self):
         self.assertFails(GOOD.replace("1..2", "1..3"))
+
+    def test_truncated_tap(self):
+        # plan 5, 3 results, and tests.conf expecting those 3 (the old
+        # judge failed it too: plan and results differ)
+        log = GOOD.replace("1..2", "1..5").replace(
+            "ok 2 t.two\n", "ok 2 t.two\nok 3 t.three\n")
+        out = self.assertFails(log, tests="prog=3:1")
+        self.assertIn("the plan says 5 (truncated)", out)
+
+    def test_result_numbers_out_of_order(self):
+        # the old judge counted results and never read their numbers: two
+        # "ok 1" made a plan of 2 complete and passed
+        out = self.assertFails(GOOD.replace("ok 2 t.two", "ok 1 t.two"))
+        self.assertIn("out of order", out)
+
+    def test_tap_garbled(self):
+        # a second plan inside the results (two TAP streams mixed, e.g. a
+        # forked child that also printed one): the old judge took the last
+        # plan, 2 = 2 results, and passed
+        out = self.assertFails(GOOD.replace("ok 1 t.one\n", "ok 1 t.one\n1..2\n"))
+        self.assertIn("not a KTAP result", out)
+
+    def test_no_plan(self):
+        self.assertFails(GOOD.replace("1..2\n", ""))
 
     def test_no_end_marker(self):
         self.assertFails(GOOD.replace("P2P-HARNESS: END prog rc=0\n", ""))
@@ -140,7 +167,7 @@ class Judge(unittest.TestCase):
         rc, passed, failed, out = self.judge(self.TWO, tests="prog=2:2",
                                              shm2=shm_bytes())
         self.assertEqual((0, 0), (rc, failed), out)
-        self.assertIn("PASS t: host reads 8 bytes at exporter2+0x64", out)
+        self.assertRegex(out, r"\nok \d+ host reads 8 bytes at exporter2\+0x64\n")
 
     def test_host_check_second_file_differs(self):
         # right bytes in the first file, wrong in the second: the name
@@ -148,8 +175,8 @@ class Judge(unittest.TestCase):
         shm2 = bytearray(shm_bytes())
         shm2[103] ^= 0xFF
         out = self.assertFails(self.TWO, tests="prog=2:2", shm2=bytes(shm2))
-        self.assertIn("FAIL t: host reads 8 bytes at exporter2+0x64", out)
-        self.assertIn("PASS t: host reads 32 bytes at exporter+0x10", out)
+        self.assertRegex(out, r"\nnot ok \d+ host reads 8 bytes at exporter2\+0x64 #")
+        self.assertRegex(out, r"\nok \d+ host reads 32 bytes at exporter\+0x10\n")
 
     def test_host_check_first_file_differs(self):
         # and the first exporter's range is read from the first file only
@@ -157,8 +184,8 @@ class Judge(unittest.TestCase):
         shm[20] ^= 0xFF
         out = self.assertFails(self.TWO, tests="prog=2:2", shm=bytes(shm),
                                shm2=shm_bytes())
-        self.assertIn("FAIL t: host reads 32 bytes at exporter+0x10", out)
-        self.assertIn("PASS t: host reads 8 bytes at exporter2+0x64", out)
+        self.assertRegex(out, r"\nnot ok \d+ host reads 32 bytes at exporter\+0x10 #")
+        self.assertRegex(out, r"\nok \d+ host reads 8 bytes at exporter2\+0x64\n")
 
     def test_host_check_unknown_file(self):
         out = self.assertFails(self.TWO, tests="prog=2:2")
@@ -175,7 +202,7 @@ class Judge(unittest.TestCase):
         # a -t filter matching fewer tests than expected: plan and results agree
         log = GOOD.replace("1..2", "1..1").replace("ok 2 t.two\n", "")
         out = self.assertFails(log, tests="prog=2:1")
-        self.assertIn("2 test cases", out)
+        self.assertIn("tests.conf says 2", out)
 
     # device memory the host read from QEMU while the guest waited (qxl)
     HOSTREAD = GOOD.replace("exporter offset=16 len=32",

@@ -3,7 +3,8 @@
 # Everything "make check" runs, in order, with the time each stage took:
 # packages, lint, base tree, git am, export/import round trip, the mbox
 # round trip, quilt, tooling self-test, guest kernel, per-patch builds and
-# links, QEMU boots of every topology variant. Ends with one line
+# links, QEMU boots of every topology variant. Each stage is judged from
+# its KTAP report (scripts/stage.sh, scripts/ktap.py). Ends with one line
 # "N passed, N failed".
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -30,17 +31,17 @@ summary() {
 
 # A stage that the rest depends on stops the run when it fails.
 prereq "packages" "$TOP"/scripts/deps.sh || summary
-cstage "lint" "$TOP"/scripts/lint.sh
+kstage "lint" "$TOP"/scripts/lint.sh
 stage "base tree" "$TOP"/scripts/base-tree.sh || summary
 stage "apply (git am)" "$TOP"/scripts/apply-series.sh || summary
 stage "export round trip" "$TOP"/scripts/roundtrip.sh
-cstage "mbox round trip" "$TOP"/scripts/mbox-check.sh
+kstage "mbox round trip" "$TOP"/scripts/mbox-check.sh
 stage "apply (quilt)" "$TOP"/scripts/quilt-check.sh
-cstage "tooling self-test" "$TOP"/scripts/selftest-tooling.sh
+kstage "tooling self-test" "$TOP"/scripts/selftest-tooling.sh
 # The per-patch link check compares with the guest kernel: build it first.
 stage "guest kernel" "$TOP"/scripts/build-kernel.sh || summary
-cstage "per-patch builds" "$TOP"/scripts/bisect-build.sh
+kstage "per-patch builds" "$TOP"/scripts/bisect-build.sh
 for v in $VARIANTS; do
-	cstage "boot $v" "$TOP"/qemu-test/run-guest.sh -v "$v"
+	kstage "boot $v" "$TOP"/qemu-test/run-guest.sh -v "$v"
 done
 summary

@@ -86,19 +86,29 @@ makefile_version() {
 		/^EXTRAVERSION/{e=$2} END{print v "." p "." s e}' "${1:-/dev/stdin}"
 }
 
-# Results of a checking script: "result OK|FAIL WHAT [WHY]" prints one
-# PASS/FAIL line tagged $RESULT_TAG; result_counts prints the last line
-# scripts/check.sh reads ("counts PASSED FAILED") and fails if any failed.
-RESULT_PASS=0
+# Results of a checking script, as the KTAP report that scripts/stage.sh
+# counts with scripts/ktap.py. "result OK|FAIL|SKIP WHAT [WHY]" records
+# one result, "ok N WHAT", "not ok N WHAT # WHY" or "ok N WHAT # SKIP WHY"
+# (a check that could not run: the stage fails all the same), and prints
+# it at once as progress (msg, on stderr). result_report prints the
+# report, last: "KTAP version 1", "1..N", the N results; it fails if any
+# failed. A script that dies before it leaves no report: a failure too.
+RESULT_LINES=()
 RESULT_FAIL=0
 result() {
-	if [ "$1" = OK ]; then
-		RESULT_PASS=$((RESULT_PASS + 1))
-		printf 'PASS %s: %s\n' "$RESULT_TAG" "$2"
-	else
-		RESULT_FAIL=$((RESULT_FAIL + 1))
-		printf 'FAIL %s: %s%s\n' "$RESULT_TAG" "$2" "${3:+ ($3)}"
-	fi
+	local n=$((${#RESULT_LINES[@]} + 1)) what=$2 why=${3:-} line
+	# one line each; a "#" in WHAT would start a directive
+	what=${what//$'\n'/ }
+	what=${what//\#/\\#}
+	why=${why//$'\n'/; }
+	case $1 in
+	OK) line="ok $n $what" ;;
+	SKIP) line="ok $n $what # SKIP${why:+ $why}" ;;
+	*) line="not ok $n $what${why:+ # $why}" ;;
+	esac
+	[ "$1" = OK ] || RESULT_FAIL=$((RESULT_FAIL + 1))
+	RESULT_LINES+=("$line")
+	msg "$line"
 }
 
 # One result for a checkpatch run: checkpatch_result NAME OUTPUT. OK only
@@ -118,9 +128,36 @@ checkpatch_result() {
 	fi
 }
 
-result_counts() {
-	printf 'counts %d %d\n' "$RESULT_PASS" "$RESULT_FAIL"
+result_report() {
+	printf 'KTAP version 1\n1..%d\n' "${#RESULT_LINES[@]}"
+	[ ${#RESULT_LINES[@]} -eq 0 ] || printf '%s\n' "${RESULT_LINES[@]}"
 	[ "$RESULT_FAIL" -eq 0 ]
+}
+
+# sparse_ran CHECK LOG...: one result, OK if kbuild ran the checker CHECK
+# (C=1/C=2 CHECK="...") in the builds that wrote each LOG. kbuild skips it
+# with a mere make warning, "C=2 specified, but CHECK is not available or
+# not up to date", if the program is missing or cannot parse the headers
+# (checker-valid.sh), and the build passes: that, no CHECK line at all, a
+# missing log or no such program is a SKIP, which fails the stage.
+sparse_ran() {
+	local check=$1 l
+	shift
+	if ! command -v "${check%% *}" > /dev/null; then
+		result SKIP "sparse ran" "no ${check%% *}: run scripts/deps.sh"
+		return 1
+	fi
+	for l; do
+		if [ ! -s "$l" ]; then
+			result SKIP "sparse ran" "no build log $l: the build did not run"
+			return 1
+		elif grep -q ' is not available or not up to date' "$l" ||
+		     ! grep -qE '^ +CHECK ' "$l"; then
+			result SKIP "sparse ran" "kbuild skipped it: see $l"
+			return 1
+		fi
+	done
+	result OK "sparse ran ($(cat "$@" | grep -cE '^ +CHECK ') files checked in $# builds)"
 }
 
 # The Debian mirror the system's apt uses (deb822 or one-line sources),

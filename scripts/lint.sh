@@ -3,12 +3,11 @@
 # Quick checks that need no build: series and patches/ agree, every patch
 # passes checkpatch.pl --strict with 0 errors and 0 warnings, the shell
 # scripts pass shellcheck, the boot judge's own tests pass.
-# Last line: "counts P F".
+# Ends with its KTAP report (lib.sh result_report).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-RESULT_TAG=lint
 
 # 1. series <-> patches/
 mapfile -t listed < <(series_list)
@@ -73,4 +72,4 @@ else
 	result FAIL "boot judge fails bad runs" "qemu-test/test-check-log.py"
 fi
 
-result_counts
+result_report

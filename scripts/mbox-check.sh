@@ -16,12 +16,11 @@
 #    0 errors, 0 warnings;
 #  - "b4 am" of the mbox, then "git am" of what b4 made, onto the base
 #    gives the tree of base + patches/, with N commits by the sender.
-# Last line: "counts P F".
+# Ends with its KTAP report (lib.sh result_report).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-RESULT_TAG=mbox
 TEST_NAME="Mbox Round-Trip Test"
 TEST_EMAIL='mbox-roundtrip-test@example.invalid'
 PLACEHOLDER_EMAIL=p2p-vma@example.org
@@ -102,7 +101,7 @@ if ! mbox=$(GIT_AUTHOR_NAME=$TEST_NAME GIT_AUTHOR_EMAIL=$TEST_EMAIL \
    [ ! -f "$mbox" ]; then
 	tail -n 25 "$tmp/mbox.log"
 	result FAIL "mbox.sh as '$TEST_NAME <$TEST_EMAIL>'" "exit status or no mbox"
-	result_counts
+	result_report
 	exit
 fi
 grep 'warning:' "$tmp/mbox.log"
@@ -112,7 +111,7 @@ if [ ${#msgs[@]} -eq $((n + 1)) ]; then
 	result OK "mbox.sh wrote the cover letter and $n patches: $mbox"
 else
 	result FAIL "mbox.sh wrote the cover letter and $n patches" "${#msgs[@]} messages in $dir"
-	result_counts
+	result_report
 	exit
 fi
 mailinfo "${msgs[@]}" > "$tmp/info"
@@ -261,4 +260,4 @@ else
 	fi
 fi
 
-result_counts
+result_report

@@ -5,17 +5,19 @@
 #  - with one context line changed, apply-series.sh and quilt-check.sh
 #    both fail and name the patch;
 #  - a patch missing from series, or listed but absent, fails the lint;
+#  - check.sh's stage runners, with the KTAP parser, fail a missing,
+#    truncated or garbled report, a "not ok" or SKIP whatever the exit
+#    status, a nonzero exit, a traceback; a sparse skipped by kbuild fails;
 #  - with KERNEL_SRC the series lands on a new branch of that tree and the
 #    tree's own branch and working tree are not touched;
 #  - the per-prefix link check fails an undefined and an unexported call;
 #  - kconfig.sh lets a later fragment override an earlier one, and fails
 #    an option whose dependencies are not met.
-# Last line: "counts <passed> <failed>".
+# Ends with its KTAP report (lib.sh result_report).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-RESULT_TAG=tooling
 
 base=$(base_ref) || die "no base tree"
 tmp=$(mktemp -d)
@@ -92,25 +94,117 @@ else
 	result OK "lint: a series entry without its patch fails"
 fi
 
-# check.sh's stage runners: a judging stage that ends without its counts
-# line fails whatever its exit status (a crashed judge once passed), and
-# so does a stage whose output has a Python traceback; an apt run counts
-# only if it fails.
-if (
-	logdir=$tmp/stages passed=0 failed=0 times=()
-	mkdir -p "$logdir"
-	# shellcheck source=scripts/stage.sh
-	. "$TOP/scripts/stage.sh"
-	cstage "judge that died" bash -c 'echo "PASS x: one"; exit 0' >/dev/null
-	cstage "judge that counted" bash -c 'echo "PASS x: one"; echo "counts 1 0"' >/dev/null
-	stage "tool that crashed" bash -c 'echo "Traceback (most recent call last):"; exit 0' >/dev/null
-	prereq "packages" true >/dev/null
-	[ "$passed $failed" = "1 2" ]
-); then
-	result OK "a judging stage without counts, or with a traceback, fails; packages do not count"
+# check.sh's stage runners and the one parser they count with
+# (stage.sh, ktap.py): each fake stage below prints what it is named
+# after; the passed and failed counts it adds must be these. The old
+# behaviour each guards against is in its comment ("counts": the
+# PASS/FAIL lines and last "counts P F" line every stage printed before
+# KTAP, whose numbers the runner took as they were).
+# fake NAME STATUS LINE...: a stage command printing LINEs, exiting STATUS
+fake() {
+	local f=$tmp/fake-$1
+	printf '%s\n' "${@:3}" > "$f"
+	printf '#!/bin/sh\ncat "%s"\nexit %d\n' "$f" "$2" > "$f.sh"
+	chmod +x "$f.sh"
+}
+# expect_stage "PASSED FAILED" WHAT RUNNER NAME CMD...
+expect_stage() {
+	local want=$1 what=$2 got
+	shift 2
+	# shellcheck disable=SC2030,SC2031 # the counters of this stage alone
+	got=$(
+		logdir=$tmp/stages passed=0 failed=0 times=()
+		mkdir -p "$logdir"
+		# shellcheck source=scripts/stage.sh
+		. "$TOP/scripts/stage.sh"
+		"$@" > /dev/null
+		echo "$passed $failed"
+	)
+	if [ "$got" = "$want" ]; then
+		result OK "stage runner: $what ($got: passed, failed)"
+	else
+		result FAIL "stage runner: $what" "passed, failed $got, want $want"
+	fi
+}
+K='KTAP version 1'
+# control: a whole report counts its results
+fake good 0 "$K" 1..2 "ok 1 one" "ok 2 two"
+expect_stage "2 0" "a whole report of 2 results counts 2 passes" kstage good "$tmp/fake-good.sh"
+# missing report: a judge that crashed before its verdict, under a
+# wrapper that exited 0, once counted as a pass
+fake missing 0 "ok 1 one" "some output"
+expect_stage "0 1" "no report, exit 0: a failure" kstage missing "$tmp/fake-missing.sh"
+# truncated: "counts" had no plan, so a judge that stopped after 3 of its
+# 5 checks and printed "counts 3 0" passed
+fake truncated 0 "$K" 1..5 "ok 1 one" "ok 2 two" "ok 3 three"
+expect_stage "3 1" "plan 1..5, 3 results, exit 0: truncated, a failure" kstage truncated "$tmp/fake-truncated.sh"
+# unparsable: "counts" read only the last line, so anything could cut
+# into the results (a crash message, another program's output) unseen
+fake garbled 0 "$K" 1..2 "ok 1 one" "Segmentation fault" "ok 2 two"
+expect_stage "2 1" "a stray line where a result is due: a failure" kstage garbled "$tmp/fake-garbled.sh"
+# out of order: nothing checked the numbers (nor, in the boot judge, a
+# guest program's: two "ok 1" made a plan of 2 complete)
+fake order 0 "$K" 1..2 "ok 1 one" "ok 1 two"
+expect_stage "2 1" "a result numbered out of order: a failure" kstage order "$tmp/fake-order.sh"
+# exit 0 with a "not ok": the runner took "counts 2 0" as it was, even
+# with a FAIL line above it; the counts now come from the results
+fake notok 0 "$K" 1..2 "ok 1 one" "not ok 2 two # it broke"
+expect_stage "1 1" "exit 0 with a \"not ok\": a failure" kstage notok "$tmp/fake-notok.sh"
+# nonzero exit with every result ok: a runner that died after judging
+# (the old runner had this rule too; kept)
+fake died 1 "$K" 1..2 "ok 1 one" "ok 2 two"
+expect_stage "2 1" "exit 1 with every result ok: a failure" kstage died "$tmp/fake-died.sh"
+# a crash traceback, even with a whole report and exit 0 (the old runner
+# caught one at the start of a line only, not in indented output)
+fake crash 0 "Traceback (most recent call last):" "$K" 1..1 "ok 1 one"
+expect_stage "1 1" "a Python traceback: a failure" kstage crash "$tmp/fake-crash.sh"
+fake crash2 0 "  Traceback (most recent call last):" "$K" 1..1 "ok 1 one"
+expect_stage "1 1" "an indented Python traceback: a failure" kstage crash2 "$tmp/fake-crash2.sh"
+fake plaincrash 0 "Traceback (most recent call last):"
+expect_stage "1 1" "a plain stage with a traceback, exit 0: a failure" stage plaincrash "$tmp/fake-plaincrash.sh"
+# subtests (a boot's programs): a truncated subtest report fails even
+# under an "ok" parent
+fake nested 0 "$K" 1..1 "    $K" "    1..3" "    ok 1 a" "    ok 2 b" "ok 1 prog"
+expect_stage "2 1" "a truncated subtest report under an ok result: a failure" kstage nested "$tmp/fake-nested.sh"
+# a SKIP is a failure: make check has nothing optional (the boot judge
+# failed a guest's SKIP already; now every stage does)
+fake skip 0 "$K" 1..1 "ok 1 sparse ran # SKIP no sparse"
+expect_stage "0 1" "an ok result with a SKIP directive: a failure" kstage skip "$tmp/fake-skip.sh"
+# plain stages: one result by exit status; packages count only failing
+expect_stage "1 0" "a plain stage that exits 0: 1 pass" stage plain true
+expect_stage "0 1" "a plain stage that exits 1: 1 failure" stage plain false
+expect_stage "0 0" "packages that install: not counted" prereq packages true
+expect_stage "0 1" "packages that fail: 1 failure" prereq packages false
+
+# Sparse skipped: the per-patch builds run sparse through kbuild (W=1
+# C=2 CHECK="sparse ..."), and kbuild drops it with a mere make warning
+# when the checker is missing or cannot parse v7.3's headers (Debian 12's
+# sparse and __typeof_unqual__): the build passes. Before 8b21e26 the
+# stage then compared two empty warning lists and passed; bisect-build.sh
+# judges it with sparse_ran (lib.sh), fed here what kbuild wrote, and a
+# skip must fail the stage.
+check="sparse -D__typeof_unqual__=__typeof__"
+printf '%s\n' "Makefile:1311: C=2 specified, but $check is not available or not up to date" \
+	'  CC      mm/memory.o' '  CC      mm/gup.o' > "$tmp/sparse-skipped.log"
+printf '%s\n' '  CC      mm/memory.o' '  CHECK   mm/memory.c' > "$tmp/sparse-ran.log"
+printf '%s\n' '  CC      mm/memory.o' > "$tmp/sparse-none.log"
+sparse_stage() {	# sparse_stage CHECK LOG...: sparse_ran and its report
+	bash -c '. "$0"; sparse_ran "$@"; result_report' "$TOP/scripts/lib.sh" "$@"
+}
+if command -v sparse > /dev/null; then
+	expect_stage "1 0" "control: sparse ran in both builds" \
+		kstage sparse sparse_stage "$check" "$tmp/sparse-ran.log" "$tmp/sparse-ran.log"
 else
-	result FAIL "a judging stage without counts, or with a traceback, fails; packages do not count"
+	result FAIL "stage runner: control: sparse ran in both builds" "no sparse: run scripts/deps.sh"
 fi
+expect_stage "0 1" "sparse skipped by kbuild (its warning, no CHECK line): a failure" \
+	kstage sparse sparse_stage "$check" "$tmp/sparse-ran.log" "$tmp/sparse-skipped.log"
+expect_stage "0 1" "no CHECK line in a build: a failure" \
+	kstage sparse sparse_stage "$check" "$tmp/sparse-ran.log" "$tmp/sparse-none.log"
+expect_stage "0 1" "no log of a build (it did not run): a failure" \
+	kstage sparse sparse_stage "$check" "$tmp/sparse-ran.log" "$tmp/no-such.log"
+expect_stage "0 1" "no sparse program: a failure" \
+	kstage sparse sparse_stage "no-such-sparse -D__typeof_unqual__=__typeof__" "$tmp/sparse-ran.log"
 
 # A python3 without ply first on PATH (a pyenv shim did that once): the
 # tools must still use Debian's, and lint must not pass with a crashed check.
@@ -212,4 +306,4 @@ else
 fi
 
 git -C "$SCRATCH_TREE" checkout -q -f --detach "$base"
-result_counts
+result_report

@@ -7,15 +7,23 @@
 passed=${passed:-0}
 failed=${failed:-0}
 times=("${times[@]}")
+KTAP_PARSER=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/ktap.py
 
-# stage NAME CMD...: run CMD, log it, count it as one result by its exit
-# status. cstage NAME CMD...: CMD judges several things and must end with
-# "counts P F"; those count, and a missing counts line is a failure
-# whatever the exit status (a crashed judge must not pass).
+# Every stage is judged from one KTAP report, by one parser
+# (scripts/ktap.py: what fails is said there). kstage NAME CMD...: CMD
+# judges several things and ends with its report; none, or one that is
+# truncated or garbled, fails whatever the exit status (a crashed judge
+# must not pass). stage NAME CMD...: a plain CMD, one test that passes if
+# it exits 0; the runner writes its one-test report. Either way a nonzero
+# exit fails, and so does a Python traceback in the output. Returns 0 if
+# the stage had no failure.
 stage() { run_stage plain "$@"; }
-cstage() { run_stage counts "$@"; }
+kstage() { run_stage ktap "$@"; }
+# Installing packages is a precondition, not a test: only a failure counts.
+prereq() { run_stage prereq "$@"; }
+
 run_stage() {
-	local kind=$1 name=$2 log t0 t rc last
+	local kind=$1 name=$2 log t0 t rc counts p=0 f=1
 	shift 2
 	log=$logdir/${name// /-}.log
 	printf '\n==> %s\n' "$name"
@@ -24,44 +32,34 @@ run_stage() {
 	rc=$?
 	t=$(( $(date +%s) - t0 ))
 	times+=("$(printf '%-28s %3dm%02ds' "$name" $((t / 60)) $((t % 60)))")
-	last=$(tail -n 1 "$log")
-	if grep -q '^Traceback (most recent call last):' "$log"; then
-		failed=$((failed + 1))
-		printf 'FAIL %s: a Python traceback in the output (log %s)\n' "$name" "$log"
-		rc=1
-	elif [ "$kind" = counts ]; then
-		if [[ $last =~ ^counts\ ([0-9]+)\ ([0-9]+)$ ]]; then
-			local p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
-			grep -E '^(PASS|FAIL) ' "$log"
-			if [ "$f" -gt 0 ]; then
-				printf '  (log %s, last lines:)\n' "$log"
-				grep -vE '^(PASS|FAIL) |^counts ' "$log" | tail -n 25 | sed 's/^/  /'
-			fi
-			passed=$((passed + p))
-			failed=$((failed + f))
-			# a runner that died after judging is a failure too
-			if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-				failed=$((failed + 1)); printf 'FAIL %s: exit %d\n' "$name" "$rc"
-			fi
+	if [ "$kind" != ktap ]; then
+		if [ $rc -eq 0 ]; then
+			printf 'KTAP version 1\n1..1\nok 1 %s\n' "$name"
 		else
-			failed=$((failed + 1))
-			printf 'FAIL %s: no "counts" line (exit %d, log %s):\n' "$name" "$rc" "$log"
-			tail -n 25 "$log" | sed 's/^/  /'
-			[ $rc -ne 0 ] || rc=1
-		fi
-	elif [ $rc -eq 0 ] && [ "$kind" = prereq ]; then
-		:
-	elif [ $rc -eq 0 ]; then
-		passed=$((passed + 1))
-		printf 'PASS %s\n' "$name"
-		grep -E '^(base: |[a-z-]+\.sh: )' "$log" | tail -n 3 | sed 's/^/  /'
-	else
-		failed=$((failed + 1))
-		printf 'FAIL %s (exit %d, log %s):\n' "$name" "$rc" "$log"
-		tail -n 25 "$log" | sed 's/^/  /'
+			printf 'KTAP version 1\n1..1\nnot ok 1 %s # exit %d\n' "$name" "$rc"
+		fi >> "$log"
 	fi
-	return $rc
+	counts=$(python3 "$KTAP_PARSER" --exit "$rc" "$log" 2> "$log.why")
+	if [[ $counts =~ ^([0-9]+)\ ([0-9]+)$ ]]; then
+		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+	else
+		printf 'ktap: the parser failed: %s\n' "$counts" >> "$log.why"
+	fi
+	[ "$kind" != prereq ] || p=0
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$kind" = prereq ] && [ "$f" -eq 0 ]; then
+		return 0
+	fi
+	# the report, then what the parser found wrong
+	sed -n '/^KTAP version 1$/,$p' "$log"
+	sed 's/^/  /' "$log.why"
+	if [ "$f" -eq 0 ]; then
+		[ "$kind" = ktap ] || grep -E '^(base: |[a-z-]+\.sh: )' "$log" | tail -n 3 | sed 's/^/  /'
+		return 0
+	fi
+	printf '  (log %s, last lines before the report:)\n' "$log"
+	sed '/^KTAP version 1$/,$d' "$log" | grep -vE '^[a-z-]+\.sh: (not )?ok [0-9]+ ' |
+		tail -n 25 | sed 's/^/  /'
+	return 1
 }
-
-# Installing packages is a precondition, not a test: only a failure counts.
-prereq() { run_stage prereq "$@"; }
