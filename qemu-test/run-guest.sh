@@ -52,6 +52,40 @@ HOSTREAD_SOCK=$out/hostread.sock
 . "$HERE/topology.sh"
 topo_variant "$variant" || die "unknown variant $variant (have: ${TOPO_VARIANTS[*]})"
 
+# The shared libraries and the loader of an ELF file, as ldd finds them.
+ldd_libs() {
+	ldd "$1" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'
+}
+
+# Copy a file into the initramfs root at the same path, and for an ELF
+# file the libraries it needs.
+copy_in() {
+	local root=$1 f=$2 lib
+	[ -e "$root$f" ] && return 0
+	mkdir -p "$root$(dirname "$f")"
+	cp -L "$f" "$root$f"
+	[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] || return 0
+	for lib in $(ldd_libs "$f"); do
+		copy_in "$root" "$lib"
+	done
+}
+
+# A "harness-dyn:" program: its libraries, and the files its source names
+# on a "P2P-BUILD-FILES:" line (globs; e.g. a plugin it dlopen()s), each
+# with its libraries.
+dyn_files() {
+	local root=$1 prog=$2 src=$3 pat f lib
+	for lib in $(ldd_libs "$prog"); do
+		copy_in "$root" "$lib"
+	done
+	# shellcheck disable=SC2013 # words, not lines
+	for pat in $(sed -n 's/^ \* P2P-BUILD-FILES: //p' "$src"); do
+		f=$(compgen -G "$pat" | head -n 1) ||
+			die "$src: no file $pat (run scripts/deps.sh)"
+		copy_in "$root" "$f"
+	done
+}
+
 rm -rf "$out"
 mkdir -p "$out/root"/{bin,sbin,proc,sys,dev,tmp,tests,lib}
 root=$out/root
@@ -65,18 +99,25 @@ while read -r name variants cases hostchecks modules src args; do
 	if [ -n "$only" ]; then
 		case ",$only," in *",$name,"*) ;; *) continue ;; esac
 	fi
+	link=-static ldlibs=()
 	case $src in
 	harness:*) file=$HERE/guest/${src#harness:} ;;
+	harness-dyn:*) file=$HERE/guest/${src#harness-dyn:} link= ;;
 	kernel:*) file=$tree/${src#kernel:} ;;
 	*) die "tests.conf: bad source $src" ;;
 	esac
 	[ -f "$file" ] || die "test source $file missing"
+	if [ -z "$link" ]; then
+		# shellcheck disable=SC2207 # link flags are words
+		ldlibs=($(sed -n 's/^ \* P2P-BUILD-LDLIBS: //p' "$file"))
+	fi
 	# like tools/testing/selftests/mm/Makefile: -Wall, the tree for uapi
-	gcc -static -O2 -g -Wall -Werror -pthread \
+	gcc $link -O2 -g -Wall -Werror -pthread \
 		-I "$HERE/guest" -I "$tree/tools/testing/selftests" -I "$tree" \
 		-I "$obj/usr-headers/include" \
-		-o "$root/tests/$name" "$file" ||
+		-o "$root/tests/$name" "$file" "${ldlibs[@]}" ||
 		die "cannot build test $name from $file"
+	[ -n "$link" ] || dyn_files "$root" "$root/tests/$name" "$file"
 	tests+=("$name")
 	expect+=("$name=$cases:$hostchecks")
 	printf '%s|%s|%s|%s\n' "$name" "$test_limit" "${modules//,/ }" "$args" >> "$root/tests/run-list"

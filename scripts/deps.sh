@@ -26,6 +26,7 @@ pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils
 	git ccache sparse quilt patch shellcheck python3 python3-ply python3-git perl
 	qemu-system-x86 busybox-static rsync debian-archive-keyring b4
+	libibverbs-dev ibverbs-providers
 )
 
 missing=()
