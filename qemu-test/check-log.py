@@ -4,7 +4,10 @@
 
 Each expected test program must have run (BEGIN/END markers from
 qemu-test/init) and printed a complete TAP plan; each TAP case is one
-result ("# SKIP" counts as a failure: the topology guarantees the devices).
+result ("# SKIP" counts as a failure: the topology guarantees the devices,
+unless the program expects exactly that many skips, NAME=CASES/SKIPS:...:
+then each is a SKIP line, neither passed nor failed, and their number is
+one result).
 Each P2P-HOSTCHECK line is one result: the bytes the guest says a device
 wrote must be in the host's copy: the ivshmem backing file that the line
 names (--shm NAME=FILE, one per ivshmem device; a name without a file
@@ -92,9 +95,10 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--variant", required=True)
     ap.add_argument("--tests", default="",
-                    help="comma-separated programs, each NAME=CASES:HOSTCHECKS: "
-                    "the exact number of TAP cases and of P2P-HOSTCHECK "
-                    "lines it must print")
+                    help="comma-separated programs, each "
+                    "NAME=CASES[/SKIPS]:HOSTCHECKS: the exact number of TAP "
+                    "cases (of them, SKIPS skipped; default 0) and of "
+                    "P2P-HOSTCHECK lines it must print")
     ap.add_argument("--shm", action="append", default=[],
                     metavar="NAME=FILE",
                     help="ivshmem backing file for P2P-HOSTCHECK NAME lines "
@@ -120,14 +124,16 @@ def main():
     # 1. each program: markers, plan, results
     expected = {}
     for t in [t for t in args.tests.split(",") if t]:
-        m = re.fullmatch(r"([\w.-]+)=(\d+):(\d+)", t)
+        m = re.fullmatch(r"([\w.-]+)=(\d+)(?:/(\d+))?:(\d+)", t)
         if not m:
-            j.result(False, f"expectation {t}", "not NAME=CASES:HOSTCHECKS")
+            j.result(False, f"expectation {t}",
+                     "not NAME=CASES[/SKIPS]:HOSTCHECKS")
             continue
-        expected[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+        expected[m.group(1)] = (int(m.group(2)), int(m.group(3) or 0),
+                                int(m.group(4)))
     if not expected:
         j.result(False, "programs", "the harness expects no program at all")
-    for name, (want_cases, want_checks) in expected.items():
+    for name, (want_cases, want_skips, want_checks) in expected.items():
         try:
             begin = lines.index(f"P2P-HARNESS: BEGIN {name}")
         except ValueError:
@@ -145,6 +151,7 @@ def main():
         body = lines[begin + 1:end if end is not None else len(lines)]
         plan = None
         cases = 0
+        skips = []
         for line in body:
             m = PLAN_RE.match(line)
             if m:
@@ -154,7 +161,9 @@ def main():
                 continue
             cases += 1
             what = f"{name}: {m.group(3)}"
-            if m.group(4):
+            if m.group(4) and want_skips:
+                skips.append(f"{what} ({m.group(4).strip(' #')})")
+            elif m.group(4):
                 j.result(False, what, "skipped: " + m.group(4).strip(" #"))
             else:
                 j.result(m.group(1) == "ok", what)
@@ -165,6 +174,12 @@ def main():
                      f"plan {plan}, {cases} results, exit {rc}")
         elif rc != 0 and j.failed == failed_before:
             j.result(False, f"{name}: exit status", f"exit {rc}")
+        for s in skips:
+            print(f"SKIP {j.tag}: {s}")
+        if want_skips:
+            j.result(len(skips) == want_skips,
+                     f"{name}: {want_skips} of {want_cases} cases skipped",
+                     f"{len(skips)} skipped")
         if cases != want_cases:
             j.result(False, f"{name}: {want_cases} test cases",
                      f"{cases} ran (a test filter that matches nothing, "

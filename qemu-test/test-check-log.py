@@ -96,6 +96,27 @@ class Judge(unittest.TestCase):
     def test_skip_is_a_failure(self):
         self.assertFails(GOOD.replace("ok 2 t.two", "ok 2 t.two # SKIP no device"))
 
+    # a program whose config-dependent skips are expected (hmm-tests):
+    # exactly that many, each shown as SKIP, neither passed nor failed
+    SKIPPED = GOOD.replace("ok 2 t.two", "ok 2 t.two # SKIP no gup_test")
+
+    def test_expected_skips_pass(self):
+        rc, passed, failed, out = self.judge(self.SKIPPED, tests="prog=2/1:1")
+        self.assertEqual((0, 0), (rc, failed), out)
+        self.assertIn("SKIP t: prog: t.two (SKIP no gup_test)", out)
+        self.assertIn("PASS t: prog: 1 of 2 cases skipped", out)
+        # t.one, the skip count, the rest of the good run; not t.two
+        self.assertEqual(7, passed, out)
+
+    def test_skip_count_is_exact(self):
+        out = self.assertFails(self.SKIPPED, tests="prog=2/2:1")
+        self.assertIn("1 skipped", out)
+        out = self.assertFails(GOOD, tests="prog=2/1:1")
+        self.assertIn("0 skipped", out)
+        # an expected skip does not excuse a failure
+        self.assertFails(self.SKIPPED.replace("ok 1 t.one", "not ok 1 t.one"),
+                         tests="prog=2/1:1")
+
     def test_program_never_ran(self):
         out = self.assertFails(GOOD, tests="prog=2:1,other=1:0")
         self.assertIn("never started", out)
