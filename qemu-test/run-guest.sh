@@ -65,18 +65,26 @@ while read -r name variants cases hostchecks modules src args; do
 	if [ -n "$only" ]; then
 		case ",$only," in *",$name,"*) ;; *) continue ;; esac
 	fi
-	case $src in
-	harness:*) file=$HERE/guest/${src#harness:} ;;
-	kernel:*) file=$tree/${src#kernel:} ;;
+	# FILE[+MORE.c...]: the program's other sources (the helpers its
+	# Makefile links in) are named relative to FILE's directory
+	IFS=+ read -r -a files <<< "$src"
+	case ${files[0]} in
+	harness:*) files[0]=$HERE/guest/${files[0]#harness:} ;;
+	kernel:*) files[0]=$tree/${files[0]#kernel:} ;;
 	*) die "tests.conf: bad source $src" ;;
 	esac
-	[ -f "$file" ] || die "test source $file missing"
-	# like tools/testing/selftests/mm/Makefile: -Wall, the tree for uapi
+	for i in "${!files[@]}"; do
+		[ "$i" -eq 0 ] || files[i]=$(dirname "${files[0]}")/${files[i]}
+		[ -f "${files[i]}" ] || die "test source ${files[i]} missing"
+	done
+	# like tools/testing/selftests/mm/Makefile: -Wall, the tree, and the
+	# uapi headers as system headers (its KHDR_INCLUDES: glibc's and the
+	# kernel's <linux/mman.h> define the same MAP_* flags)
 	gcc -static -O2 -g -Wall -Werror -pthread \
 		-I "$HERE/guest" -I "$tree/tools/testing/selftests" -I "$tree" \
-		-I "$obj/usr-headers/include" \
-		-o "$root/tests/$name" "$file" ||
-		die "cannot build test $name from $file"
+		-isystem "$obj/usr-headers/include" \
+		-o "$root/tests/$name" "${files[@]}" ||
+		die "cannot build test $name from ${files[*]}"
 	tests+=("$name")
 	expect+=("$name=$cases:$hostchecks")
 	printf '%s|%s|%s|%s\n' "$name" "$test_limit" "${modules//,/ }" "$args" >> "$root/tests/run-list"
