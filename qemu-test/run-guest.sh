@@ -99,24 +99,33 @@ while read -r name variants cases hostchecks modules src args; do
 	if [ -n "$only" ]; then
 		case ",$only," in *",$name,"*) ;; *) continue ;; esac
 	fi
+	# FILE[+MORE.c...]: the program's other sources (the helpers its
+	# Makefile links in) are named relative to FILE's directory
+	IFS=+ read -r -a files <<< "$src"
 	link=-static ldlibs=()
-	case $src in
-	harness:*) file=$HERE/guest/${src#harness:} ;;
-	harness-dyn:*) file=$HERE/guest/${src#harness-dyn:} link= ;;
-	kernel:*) file=$tree/${src#kernel:} ;;
+	case ${files[0]} in
+	harness:*) files[0]=$HERE/guest/${files[0]#harness:} ;;
+	harness-dyn:*) files[0]=$HERE/guest/${files[0]#harness-dyn:} link= ;;
+	kernel:*) files[0]=$tree/${files[0]#kernel:} ;;
 	*) die "tests.conf: bad source $src" ;;
 	esac
-	[ -f "$file" ] || die "test source $file missing"
+	for i in "${!files[@]}"; do
+		[ "$i" -eq 0 ] || files[i]=$(dirname "${files[0]}")/${files[i]}
+		[ -f "${files[i]}" ] || die "test source ${files[i]} missing"
+	done
+	file=${files[0]}
 	if [ -z "$link" ]; then
 		# shellcheck disable=SC2207 # link flags are words
 		ldlibs=($(sed -n 's/^ \* P2P-BUILD-LDLIBS: //p' "$file"))
 	fi
-	# like tools/testing/selftests/mm/Makefile: -Wall, the tree for uapi
+	# like tools/testing/selftests/mm/Makefile: -Wall, the tree, and the
+	# uapi headers as system headers (its KHDR_INCLUDES: glibc's and the
+	# kernel's <linux/mman.h> define the same MAP_* flags)
 	gcc $link -O2 -g -Wall -Werror -pthread \
 		-I "$HERE/guest" -I "$tree/tools/testing/selftests" -I "$tree" \
-		-I "$obj/usr-headers/include" \
-		-o "$root/tests/$name" "$file" "${ldlibs[@]}" ||
-		die "cannot build test $name from $file"
+		-isystem "$obj/usr-headers/include" \
+		-o "$root/tests/$name" "${files[@]}" "${ldlibs[@]}" ||
+		die "cannot build test $name from ${files[*]}"
 	[ -n "$link" ] || dyn_files "$root" "$root/tests/$name" "$file"
 	tests+=("$name")
 	expect+=("$name=$cases:$hostchecks")
