@@ -4,6 +4,7 @@
 #   make check   every test; ends with "N passed, N failed"
 #   make check-fresh  the two commands above in a fresh minimal Debian root
 #   make mbox    the series as mail to send, as you (git user.name/email): build/mbox/
+#   make bench   the benchmark: one table, as CSV and a plot too, in build/bench/
 # Variables: KERNEL_SRC=/path/to/linux (your git tree, new branch, your
 # worktree untouched), KERNEL_BASE=<ref>, P2P_WORK=<build dir>,
 # VARIANT=default|amd|iommu (make boot).
@@ -12,7 +13,7 @@ SHELL := /bin/bash
 VARIANT ?= default
 
 .PHONY: help deps base apply import export roundtrip quilt lint tooling \
-	bisect kernel boot demo check check-fresh mbox clean
+	bisect kernel boot demo check check-fresh mbox bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -56,6 +57,9 @@ demo:
 
 check:
 	scripts/check.sh
+
+bench: kernel
+	scripts/bench.sh
 
 check-fresh:
 	scripts/check-fresh.sh

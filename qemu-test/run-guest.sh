@@ -12,7 +12,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 usage() {
 	cat <<USAGE
 usage: ${0##*/} [-v VARIANT] [-t TREE] [-O OBJDIR] [-o OUTDIR] [-T SECONDS] [-l TESTS]
-  -v VARIANT  topology variant: default, amd or iommu (default: default)
+  -v VARIANT  topology variant: default, amd, iommu, bench or bench-tiny
+              (default: default)
   -t TREE     patched kernel tree, for selftest sources (default $APPLIED_TREE)
   -O OBJDIR   kernel build directory (default $GUEST_OBJ)
   -o OUTDIR   where the initramfs, serial log and backing files go
@@ -151,7 +152,7 @@ done
 shm_args=()
 for name in "${TOPO_SHM[@]}"; do
 	rm -f "$SHM_DIR/$name.mem"
-	truncate -s "$TOPO_SHM_SIZE" "$SHM_DIR/$name.mem"
+	truncate -s "${TOPO_SHM_SIZES[$name]:-$TOPO_SHM_SIZE}" "$SHM_DIR/$name.mem"
 	shm_args+=(--shm "$name=$SHM_DIR/$name.mem")
 done
 log=$out/serial.log

@@ -40,6 +40,8 @@ TOPO_MEMORY=1G
 TOPO_SMP=2
 TOPO_SHM_SIZE=4M
 TOPO_SHM=(exporter exporter2)
+# a backing file's size when it is not TOPO_SHM_SIZE
+declare -A TOPO_SHM_SIZES=()
 
 TOPO_MACHINE=(-M q35 -m "$TOPO_MEMORY" -smp "$TOPO_SMP" -nodefaults -no-reboot
 	-display none -monitor none)
@@ -70,9 +72,52 @@ TOPO_DEVICES=(
 # in the switch, the ivshmem shares its IOMMU group with the peer edu).
 TOPO_CMDLINE="console=ttyS0 panic=-1 printk.devkmsg=on vfio.enable_unsafe_noiommu_mode=1"
 
+# The bench machine (scripts/bench.sh, make bench; bench-tiny is the same
+# machine for the tiny run of make check): 6 GiB of RAM, to keep 1 GiB of
+# it in 4 KiB pages and 1 GiB in THP faulted in while the paths take turns
+# pinning them; the exporter's BAR is 2 GiB, since the test exporter mmaps half of its BAR
+# and the largest mapping is 1 GiB; a second, 4 MiB exporter that moves (a
+# move copies the whole half); the edu importer; and an NVMe controller
+# without namespaces whose 1 GiB controller memory buffer the nvme driver
+# registers as P2PDMA memory (struct pages), the mainline provider to
+# compare with. All on one switch: every path is PCI bus addresses.
+#
+#   q35 host bridge
+#   +-- pcie-root-port rp1
+#       +-- x3130-upstream sw-up
+#           +-- xio3130-downstream sw-dn1 -- ivshmem-plain "exporter" (2 GiB BAR2)
+#           +-- xio3130-downstream sw-dn2 -- edu "peer" (importer)
+#           +-- xio3130-downstream sw-dn3 -- ivshmem-plain "exporter2" (4 MiB)
+#           +-- xio3130-downstream sw-dn4 -- nvme "cmb" (1 GiB CMB, BAR 2)
+BENCH_MEMORY=6G
+BENCH_SHM_SIZE=2G
+BENCH_CMB_MB=1024
+bench_machine() {
+	TOPO_SHM_SIZES=([exporter]=$BENCH_SHM_SIZE)
+	TOPO_MACHINE=(-M q35 -m "$BENCH_MEMORY" -smp "$TOPO_SMP" -nodefaults
+		-no-reboot -display none -monitor none)
+	TOPO_DEVICES=(
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x10
+		-device x3130-upstream,id=sw-up,bus=rp1
+		-device xio3130-downstream,id=sw-dn1,bus=sw-up,chassis=2,slot=1
+		-device xio3130-downstream,id=sw-dn2,bus=sw-up,chassis=2,slot=2
+		-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_DIR/exporter.mem,size=$BENCH_SHM_SIZE,share=on"
+		-device ivshmem-plain,id=exporter,memdev=exporter-mem,bus=sw-dn1
+		-device edu,id=peer,bus=sw-dn2,dma_mask=0xffffffffffffffff
+		-device xio3130-downstream,id=sw-dn3,bus=sw-up,chassis=2,slot=3
+		-object "memory-backend-file,id=exporter2-mem,mem-path=$SHM_DIR/exporter2.mem,size=$TOPO_SHM_SIZE,share=on"
+		-device ivshmem-plain,id=exporter2,memdev=exporter2-mem,bus=sw-dn3
+		-device xio3130-downstream,id=sw-dn4,bus=sw-up,chassis=2,slot=4
+		-device "nvme,id=cmb,serial=p2p-vma-bench,cmb_size_mb=$BENCH_CMB_MB,bus=sw-dn4"
+		-chardev "socket,id=hostread,path=$HOSTREAD_SOCK,server=on,wait=off"
+		-device isa-serial,chardev=hostread,index=1
+		-qmp "unix:$QMP_SOCK,server=on,wait=off"
+	)
+}
+
 # Variants: extra QEMU arguments (placed before the devices) and extra
 # kernel command line.
-TOPO_VARIANTS=(default amd iommu)
+TOPO_VARIANTS=(default amd iommu bench bench-tiny)
 topo_variant() {
 	case $1 in
 	default)
@@ -86,6 +131,10 @@ topo_variant() {
 		# bridge, i.e. through VT-d
 		VARIANT_QEMU=(-cpu qemu64,family=23 -device intel-iommu,intremap=off)
 		VARIANT_CMDLINE="intel_iommu=on iommu.strict=1 p2p_far=host_bridge p2p_iommu=strict" ;;
+	bench|bench-tiny)
+		bench_machine
+		VARIANT_QEMU=()
+		VARIANT_CMDLINE="" ;;
 	*)
 		return 1 ;;
 	esac

@@ -44,4 +44,5 @@ kstage "per-patch builds" "$TOP"/scripts/bisect-build.sh
 for v in $VARIANTS; do
 	kstage "boot $v" "$TOP"/qemu-test/run-guest.sh -v "$v"
 done
+kstage "bench (tiny)" "$TOP"/scripts/bench.sh -t
 summary

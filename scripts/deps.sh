@@ -27,6 +27,7 @@ pkgs=(
 	git ccache sparse quilt patch shellcheck python3 python3-ply python3-git perl
 	qemu-system-x86 busybox-static rsync debian-archive-keyring b4
 	libibverbs-dev ibverbs-providers
+	gnuplot-nox
 )
 
 missing=()

@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the benchmark's serial log into one table, a CSV and a plot.
+
+tools/testing/selftests/mm/p2p-vma-bench.c prints its figures as raw
+repetitions, "P2P-BENCH <what> key=value ..." lines; this computes every
+figure as the median of its repetitions, and every comparison as a ratio
+of two medians of the same boot. Writes, in --out:
+
+  bench.txt       the table printed on stdout
+  bench.csv       the same table, one row per size
+  bench-raw.csv   every repetition: method, size, rep, map_ns, unmap_ns, ...
+  bench.png       map + unmap time against size, log-log (gnuplot)
+
+Ends with one KTAP report (scripts/ktap.py counts it): a result for each
+thing it needs (the figures of every path at every size, the memmap and
+latency lines, the files) and, if --judge names the boot judge's output,
+the judge's own report as the subtests of one result. Exits 1 if any
+failed.
+"""
+import argparse
+import csv
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "scripts"))
+import ktap  # noqa: E402
+
+# Column order of the table: method, heading
+PATHS = [
+    ("p2p_pinned", "p2p pinned"),
+    ("p2p_dynamic", "p2p dynamic"),
+    ("p2p_pinned_ioctl", "p2p ioctl"),
+    ("gup_anon", "RAM 4K"),
+    ("gup_anon_thp", "RAM THP"),
+    ("gup_p2pdma", "P2PDMA"),
+    ("p2pdma_mmap", "P2PDMA mmap"),
+]
+# what each comparison divides by p2p pinned
+RATIOS = [("gup_anon", "RAM/p2p"), ("gup_anon_thp", "THP/p2p"),
+          ("gup_p2pdma", "P2PDMA/p2p")]
+RANGES = [("p2p_pinned", "p2p"), ("gup_anon", "RAM"),
+          ("gup_anon_thp", "THP"), ("gup_p2pdma", "P2PDMA")]
+GOAL_RATIO = 50
+LINE_RE = re.compile(r"P2P-BENCH (\w+) (.*)$")
+
+
+def size_name(size):
+    for unit, name in ((1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")):
+        if size >= unit:
+            return f"{size // unit}{name}"
+    return str(size)
+
+
+def us(ns):
+    """Microseconds, 3 significant digits."""
+    if ns is None:
+        return "-"
+    v = ns / 1000
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def ratio(a, b):
+    if a is None or b is None or not b:
+        return "-"
+    r = a / b
+    return f"{r:.0f}x" if r >= 10 else f"{r:.1f}x"
+
+
+def human_bytes(n):
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):.1f} MiB"
+    if n >= 1 << 10:
+        return f"{n / (1 << 10):.1f} KiB"
+    return f"{n} B"
+
+
+def parse(path):
+    env, runs, memmap, latency = {}, {}, {}, {}
+    with open(path, errors="replace") as f:
+        for raw in f:
+            line = re.sub(r"^\[\s*\d+\.\d+\]\s?", "", raw.rstrip("\r\n"))
+            m = LINE_RE.match(line)
+            if not m:
+                continue
+            what, rest = m.groups()
+            if what == "env":
+                key, _, val = rest.partition(" ")
+                env[key] = val
+                continue
+            kv = dict(p.split("=", 1) for p in rest.split() if "=" in p)
+            if what == "run":
+                size = int(kv["size"])
+                maps = [int(x) for x in kv["map"].split(",")]
+                unmaps = [int(x) for x in kv["unmap"].split(",")]
+                runs[(kv["method"], size)] = {
+                    "ranges": int(kv["ranges"]), "pages": int(kv["pages"]),
+                    "map": maps, "unmap": unmaps,
+                    "total": [a + b for a, b in zip(maps, unmaps)],
+                }
+            elif what == "memmap":
+                memmap[kv["what"]] = (int(kv["pages"]), int(kv["bar_bytes"]))
+            elif what == "latency":
+                latency[kv["kind"]] = {
+                    "size": int(kv["size"]),
+                    "notify": [int(x) for x in kv["notify"].split(",")],
+                    "unmapped": [int(x) for x in kv.get("unmapped", "").split(",")
+                                 if x],
+                }
+    return env, runs, memmap, latency
+
+
+def med(runs, method, size, key="total"):
+    r = runs.get((method, size))
+    return statistics.median(r[key]) if r else None
+
+
+def slope(runs, method, sizes):
+    """Least-squares exponent k of time ~ size^k: 0 is O(1), 1 O(pages)."""
+    pts = [(math.log(s), math.log(med(runs, method, s)))
+           for s in sizes if med(runs, method, s)]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sxx if sxx else None
+
+
+def host_facts():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        qemu = subprocess.run(["qemu-system-x86_64", "--version"],
+                              capture_output=True, text=True,
+                              check=False).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        qemu = "QEMU ?"
+    return cpu, os.cpu_count(), qemu
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--log", required=True, help="the guest's serial log")
+    ap.add_argument("--out", required=True, help="directory for the files")
+    ap.add_argument("--accel", default="tcg")
+    ap.add_argument("--machine", default="",
+                    help="the guest machine in words (RAM, CPUs)")
+    ap.add_argument("--judge", help="the boot judge's output, to add its counts")
+    args = ap.parse_args()
+
+    results = []	# (ok, what, why, subtest report lines or None)
+
+    def result(ok, what, why="", sub=None):
+        results.append((ok, what, why, sub))
+
+    os.makedirs(args.out, exist_ok=True)
+    try:
+        env, runs, memmap, latency = parse(args.log)
+    except (OSError, KeyError, ValueError) as e:
+        env, runs, memmap, latency = {}, {}, {}, {}
+        result(False, "figures in the serial log", str(e))
+    sizes = sorted({s for _, s in runs})
+    methods = [m for m, _ in PATHS]
+    missing = [f"{m} {size_name(s)}" for s in sizes for m in methods
+               if (m, s) not in runs and not (m == "gup_anon_thp" and s < 2 << 20)]
+    result(bool(sizes) and not missing, "figures of every path at every size",
+           "missing: " + ", ".join(missing[:6]) if sizes else "none at all")
+    result({"exporter", "p2pdma"} <= memmap.keys(), "memmap figures")
+    result({"invalidate", "revoke"} <= latency.keys(), "latency figures")
+
+    cpu, ncpu, qemu = host_facts()
+    reps = sorted({len(r["total"]) for r in runs.values()})
+    out = []
+    out.append("p2p vma benchmark: map + unmap of a user range for a peer device's DMA")
+    out.append(f"host:    {cpu}, {ncpu} CPUs; {qemu}; accel {args.accel}")
+    out.append(f"guest:   {args.machine}; {env.get('cpu', '?')}; "
+               f"{env.get('memory', '?')}; THP {env.get('thp', '?')}")
+    out.append(f"kernel:  {env.get('kernel', '?')}")
+    out.append("caveat:  TCG emulates the CPU, and the guest kernel is the test "
+               "kernel (KASAN, lockdep, DMA-API debug, kmemleak): absolute times "
+               "mean little; the ratios and counts, all from this one boot, do.")
+    out.append(f"method:  median of {'/'.join(map(str, reps)) or '?'} repetitions "
+               "(more for sizes up to 1M); in-kernel ktime_get_ns() around map "
+               "and around unmap, except 'p2p ioctl' and 'P2PDMA mmap' "
+               "(from userspace)")
+    out.append("")
+    head = (["size"] + [f"{h} us" for _, h in PATHS] + [h for _, h in RATIOS] +
+            ["ranges " + "/".join(h for _, h in RANGES)])
+    rows = []
+    for s in sizes:
+        row = [size_name(s)] + [us(med(runs, m, s)) for m in methods]
+        row += [ratio(med(runs, m, s), med(runs, "p2p_pinned", s)) for m, _ in RATIOS]
+        row.append("/".join(str(runs[(m, s)]["ranges"]) if (m, s) in runs else "-"
+                            for m, _ in RANGES))
+        rows.append(row)
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *rows)] if rows else []
+    if rows:
+        out.append("| " + " | ".join(h.rjust(w) for h, w in zip(head, widths)) + " |")
+        out.append("|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+        for row in rows:
+            out.append("| " + " | ".join(c.rjust(w) for c, w in zip(row, widths)) + " |")
+    out.append("")
+    exps = []
+    for m, h in PATHS:
+        k = slope(runs, m, sizes)
+        if k is not None:
+            exps.append(f"{h} {k:.2f}")
+    out.append("scaling: time ~ size^k over all sizes (0: O(1), 1: O(pages)): " +
+               ", ".join(exps))
+
+    if "exporter" in memmap and "p2pdma" in memmap:
+        ep, eb = memmap["exporter"]
+        pp, pb = memmap["p2pdma"]
+        out.append(f"memmap:  binding the p2p vma exporters ({human_bytes(eb)} of BARs) "
+                   f"added {human_bytes(ep * 4096)} of struct pages; NVMe's "
+                   f"{human_bytes(pb)} CMB as P2PDMA added {human_bytes(pp * 4096)} "
+                   f"({pp} pages; /proc/vmstat nr_memmap_pages)")
+    for kind, words in (("invalidate", "move -> dynamic importer notified"),
+                        ("revoke", "move -> pinned importer revoked")):
+        lat = latency.get(kind)
+        if not lat:
+            continue
+        text = f"latency: {words}: {us(statistics.median(lat['notify']))} us"
+        if lat["unmapped"]:
+            text += f", unmapped: {us(statistics.median(lat['unmapped']))} us"
+        out.append(text + f" (median of {len(lat['notify'])}, "
+                   f"{size_name(lat['size'])} mapping)")
+
+    big = sizes[-1] if sizes else None
+    if big:
+        p2p = med(runs, "p2p_pinned", big)
+        goal = []
+        for m, h in (("gup_anon", "4K pages"), ("gup_anon_thp", "THP")):
+            r = med(runs, m, big)
+            if r and p2p:
+                goal.append(f"{h} {r / p2p:.0f}x")
+        worst = min((med(runs, m, big) or math.inf) for m in ("gup_anon", "gup_anon_thp"))
+        met = p2p and worst != math.inf and worst / p2p >= GOAL_RATIO
+        verdict = ("met" if met else "NOT met") if big >= 1 << 30 else \
+            "the goal is for 1G, not measured here"
+        out.append(f"goal:    {size_name(big)} map+unmap >= {GOAL_RATIO}x cheaper than "
+                   f"pinning and mapping RAM: {', '.join(goal)}: {verdict}")
+        one = all(runs[(m, s)]["ranges"] == 1 for s in sizes
+                  for m in ("p2p_pinned", "p2p_dynamic") if (m, s) in runs)
+        out.append(f"goal:    1 DMA range for a contiguous range at every size: "
+                   f"{'met' if one else 'NOT met'}")
+        if "exporter" in memmap:
+            out.append(f"goal:    0 bytes of memmap for the exported BAR: "
+                       f"{'met' if memmap['exporter'][0] == 0 else 'NOT met'}")
+
+    text = "\n".join(out) + "\n"
+    sys.stdout.write(text)
+    files_ok = True
+    try:
+        with open(os.path.join(args.out, "bench.txt"), "w") as f:
+            f.write(text)
+        with open(os.path.join(args.out, "bench.csv"), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["size_bytes"] + [f"{m}_us" for m in methods] +
+                       [f"{m}_over_p2p_pinned" for m, _ in RATIOS] +
+                       [f"{m}_ranges" for m, _ in RANGES])
+            for s in sizes:
+                p2p = med(runs, "p2p_pinned", s)
+                w.writerow([s] + [f"{med(runs, m, s) / 1000:.3f}" if med(runs, m, s)
+                                  else "" for m in methods] +
+                           [f"{med(runs, m, s) / p2p:.2f}" if med(runs, m, s) and p2p
+                            else "" for m, _ in RATIOS] +
+                           [runs[(m, s)]["ranges"] if (m, s) in runs else ""
+                            for m, _ in RANGES])
+        with open(os.path.join(args.out, "bench-raw.csv"), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["method", "size_bytes", "rep", "map_ns", "unmap_ns",
+                        "dma_ranges", "pages_pinned"])
+            for (m, s), r in sorted(runs.items(), key=lambda x: (x[0][1], x[0][0])):
+                for i, (a, b) in enumerate(zip(r["map"], r["unmap"])):
+                    w.writerow([m, s, i, a, b, r["ranges"], r["pages"]])
+            for kind, lat in sorted(latency.items()):
+                for i, n in enumerate(lat["notify"]):
+                    un = lat["unmapped"][i] if lat["unmapped"] else ""
+                    w.writerow([f"latency_{kind}", lat["size"], i, n, un, "", ""])
+    except OSError as e:
+        files_ok = False
+        result(False, "table and CSV files", str(e))
+    if files_ok:
+        result(True, f"table and CSV in {args.out}")
+    result(plot(args.out, sizes, methods), f"plot {args.out}/bench.png")
+
+    if args.judge:
+        try:
+            with open(args.judge, errors="replace") as f:
+                jl = [line.rstrip("\n") for line in f]
+            sub = jl[jl.index(ktap.VERSION):]
+        except (OSError, ValueError):
+            sub = None
+        if sub:
+            bad = ktap.parse(sub).failed
+            result(not bad, "the boot of the bench machine",
+                   f"{bad} failed" if bad else "", sub)
+        else:
+            result(False, "the boot of the bench machine",
+                   f"no KTAP report in {args.judge}")
+    lines = [ktap.VERSION, f"1..{len(results)}", "# bench report"]
+    for n, (ok, what, why, sub) in enumerate(results, 1):
+        lines += [ktap.INDENT + line for line in sub or []]
+        what = what.replace("#", "\\#")
+        lines.append(f"ok {n} {what}" if ok else
+                     f"not ok {n} {what}" + (f" # {why}" if why else ""))
+    print("\n".join(lines))
+    return 1 if ktap.parse(lines).failed else 0
+
+
+def plot(outdir, sizes, methods):
+    """bench.png from bench.csv: one line per path, log-log."""
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot or not sizes:
+        print("bench: no gnuplot (scripts/deps.sh installs gnuplot-nox)"
+              if not gnuplot else "bench: nothing to plot")
+        return False
+    titles = dict(PATHS)
+    lines = []
+    for i, m in enumerate(methods):
+        lines.append(f"'bench.csv' skip 1 using 1:{i + 2} with linespoints "
+                     f"title '{titles[m]}'")
+    script = "\n".join([
+        "set terminal pngcairo size 1000,700 noenhanced",
+        "set output 'bench.png'",
+        "set datafile separator ','",
+        "set key left top",
+        "set logscale xy",
+        "set xlabel 'size (bytes)'",
+        "set ylabel 'map + unmap, median (us)'",
+        "set title 'p2p vma vs pin_user_pages + DMA mapping (QEMU TCG: ratios, not absolute times)'",
+        "set grid",
+        "plot " + ", \\\n     ".join(lines),
+    ]) + "\n"
+    with open(os.path.join(outdir, "bench.gp"), "w") as f:
+        f.write(script)
+    r = subprocess.run([gnuplot, "bench.gp"], cwd=outdir, capture_output=True,
+                       text=True, check=False)
+    if r.returncode:
+        print("bench: gnuplot: " + r.stderr.strip())
+    png = os.path.join(outdir, "bench.png")
+    return r.returncode == 0 and os.path.exists(png) and os.path.getsize(png) > 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: boot the bench machine (qemu-test/topology.sh), run the
+# benchmark there (tools/testing/selftests/mm/p2p-vma-bench.c with
+# lib/test_p2p_vma_bench.c, in the series), and make one table of what it
+# measured (qemu-test/bench-report.py): printed, and written with a CSV and a
+# plot to the output directory. Needs the guest kernel (make kernel).
+# Ends with one KTAP report: the report's results, the boot judge's report
+# as the subtests of one of them.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<USAGE
+usage: ${0##*/} [-t] [-o OUTDIR]
+  -t         the tiny run make check does (variant bench-tiny: sizes 4K to
+             4M, one repetition), so that the benchmark cannot rot
+  -o OUTDIR  where the table, CSV, plot and guest files go
+             (default \$P2P_WORK/bench, or \$P2P_WORK/bench-tiny with -t)
+  The whole run can take an hour under TCG: P2P_TEST_TIMEOUT and
+  P2P_RUN_TIMEOUT default to 3600 s and 4200 s here.
+USAGE
+}
+
+variant=bench out=''
+while getopts to:h opt; do
+	case $opt in
+	t) variant=bench-tiny ;;
+	o) out=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+[ -n "$out" ] || out=$P2P_WORK/$variant
+out=$(abspath "$out")
+mkdir -p "$out"
+export P2P_TEST_TIMEOUT=${P2P_TEST_TIMEOUT:-3600}
+export P2P_RUN_TIMEOUT=${P2P_RUN_TIMEOUT:-4200}
+
+# shellcheck source=qemu-test/topology.sh
+SHM_DIR='' QMP_SOCK='' HOSTREAD_SOCK='' . "$TOP/qemu-test/topology.sh"
+machine="QEMU q35, -smp $TOPO_SMP, -m $BENCH_MEMORY, ivshmem BAR $BENCH_SHM_SIZE (1/2 exported), NVMe CMB ${BENCH_CMB_MB} MiB"
+
+rc=0
+"$TOP"/qemu-test/run-guest.sh -v "$variant" -o "$out/guest" > "$out/judge.txt" || rc=$?
+msg "boot judge: exit $rc (its report: $out/judge.txt; serial log $out/guest/serial.log)"
+exec python3 "$TOP"/qemu-test/bench-report.py --log "$out/guest/serial.log" \
+	--out "$out" --accel "${QEMU_ACCEL:-tcg}" --machine "$machine" \
+	--judge "$out/judge.txt"
