@@ -46,25 +46,38 @@ declare -A TOPO_SHM_SIZES=()
 TOPO_MACHINE=(-M q35 -m "$TOPO_MEMORY" -smp "$TOPO_SMP" -nodefaults -no-reboot
 	-display none -monitor none)
 
-TOPO_DEVICES=(
-	-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x10
-	-device x3130-upstream,id=sw-up,bus=rp1
-	-device xio3130-downstream,id=sw-dn1,bus=sw-up,chassis=2,slot=1
-	-device xio3130-downstream,id=sw-dn2,bus=sw-up,chassis=2,slot=2
-	-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_DIR/exporter.mem,size=$TOPO_SHM_SIZE,share=on"
-	-device ivshmem-plain,id=exporter,memdev=exporter-mem,bus=sw-dn1
-	-device edu,id=peer,bus=sw-dn2,dma_mask=0xffffffffffffffff
-	-device xio3130-downstream,id=sw-dn3,bus=sw-up,chassis=2,slot=3
-	-object "memory-backend-file,id=exporter2-mem,mem-path=$SHM_DIR/exporter2.mem,size=$TOPO_SHM_SIZE,share=on"
-	-device ivshmem-plain,id=exporter2,memdev=exporter2-mem,bus=sw-dn3
-	-device xio3130-downstream,id=sw-dn4,bus=sw-up,chassis=2,slot=4
-	-device qxl,id=gpu,bus=sw-dn4
-	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=3,slot=1,addr=0x11
-	-device edu,id=far,bus=rp2,dma_mask=0xffffffffffffffff
+# The switch every machine has: the exporter (BAR 2 of size $1), the peer
+# edu, the second exporter and, on sw-dn4, the device $2 names (qxl, or
+# the bench's NVMe). A machine adds its own devices and the host-read
+# channel after it.
+topo_switch() {	# EXPORTER_SIZE SW_DN4_DEVICE
+	TOPO_DEVICES=(
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x10
+		-device x3130-upstream,id=sw-up,bus=rp1
+		-device xio3130-downstream,id=sw-dn1,bus=sw-up,chassis=2,slot=1
+		-device xio3130-downstream,id=sw-dn2,bus=sw-up,chassis=2,slot=2
+		-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_DIR/exporter.mem,size=$1,share=on"
+		-device ivshmem-plain,id=exporter,memdev=exporter-mem,bus=sw-dn1
+		-device edu,id=peer,bus=sw-dn2,dma_mask=0xffffffffffffffff
+		-device xio3130-downstream,id=sw-dn3,bus=sw-up,chassis=2,slot=3
+		-object "memory-backend-file,id=exporter2-mem,mem-path=$SHM_DIR/exporter2.mem,size=$TOPO_SHM_SIZE,share=on"
+		-device ivshmem-plain,id=exporter2,memdev=exporter2-mem,bus=sw-dn3
+		-device xio3130-downstream,id=sw-dn4,bus=sw-up,chassis=2,slot=4
+		-device "$2"
+	)
+}
+TOPO_HOSTREAD=(
 	# the guest's ttyS1: requests to host-read.py ("P2P-HOSTREAD ...")
 	-chardev "socket,id=hostread,path=$HOSTREAD_SOCK,server=on,wait=off"
 	-device isa-serial,chardev=hostread,index=1
 	-qmp "unix:$QMP_SOCK,server=on,wait=off"
+)
+
+topo_switch "$TOPO_SHM_SIZE" qxl,id=gpu,bus=sw-dn4
+TOPO_DEVICES+=(
+	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=3,slot=1,addr=0x11
+	-device edu,id=far,bus=rp2,dma_mask=0xffffffffffffffff
+	"${TOPO_HOSTREAD[@]}"
 )
 
 # vfio-pci may take the exporter's ivshmem without an IOMMU (the vfio
@@ -96,23 +109,9 @@ bench_machine() {
 	TOPO_SHM_SIZES=([exporter]=$BENCH_SHM_SIZE)
 	TOPO_MACHINE=(-M q35 -m "$BENCH_MEMORY" -smp "$TOPO_SMP" -nodefaults
 		-no-reboot -display none -monitor none)
-	TOPO_DEVICES=(
-		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x10
-		-device x3130-upstream,id=sw-up,bus=rp1
-		-device xio3130-downstream,id=sw-dn1,bus=sw-up,chassis=2,slot=1
-		-device xio3130-downstream,id=sw-dn2,bus=sw-up,chassis=2,slot=2
-		-object "memory-backend-file,id=exporter-mem,mem-path=$SHM_DIR/exporter.mem,size=$BENCH_SHM_SIZE,share=on"
-		-device ivshmem-plain,id=exporter,memdev=exporter-mem,bus=sw-dn1
-		-device edu,id=peer,bus=sw-dn2,dma_mask=0xffffffffffffffff
-		-device xio3130-downstream,id=sw-dn3,bus=sw-up,chassis=2,slot=3
-		-object "memory-backend-file,id=exporter2-mem,mem-path=$SHM_DIR/exporter2.mem,size=$TOPO_SHM_SIZE,share=on"
-		-device ivshmem-plain,id=exporter2,memdev=exporter2-mem,bus=sw-dn3
-		-device xio3130-downstream,id=sw-dn4,bus=sw-up,chassis=2,slot=4
-		-device "nvme,id=cmb,serial=p2p-vma-bench,cmb_size_mb=$BENCH_CMB_MB,bus=sw-dn4"
-		-chardev "socket,id=hostread,path=$HOSTREAD_SOCK,server=on,wait=off"
-		-device isa-serial,chardev=hostread,index=1
-		-qmp "unix:$QMP_SOCK,server=on,wait=off"
-	)
+	topo_switch "$BENCH_SHM_SIZE" \
+		"nvme,id=cmb,serial=p2p-vma-bench,cmb_size_mb=$BENCH_CMB_MB,bus=sw-dn4"
+	TOPO_DEVICES+=("${TOPO_HOSTREAD[@]}")
 }
 
 # Variants: extra QEMU arguments (placed before the devices) and extra
