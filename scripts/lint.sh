@@ -46,14 +46,24 @@ fi
 if [ ${#listed[@]} -gt 0 ] && [ ! -f "$ksrc/scripts/checkpatch.pl" ]; then
 	result FAIL "checkpatch" "no checkpatch.pl: run scripts/base-tree.sh"
 fi
-for p in "${listed[@]}"; do
+# one checkpatch per CPU at a time, results in series order
+cpdir=$(mktemp -d)
+ncpu=$(nproc 2>/dev/null || echo 1)
+for i in "${!listed[@]}"; do
+	p=${listed[$i]}
 	if [ ! -f "$PATCH_DIR/$p" ] || [ ! -f "$ksrc/scripts/checkpatch.pl" ]; then
 		continue
 	fi
-	out=$(cd "$ksrc" && perl scripts/checkpatch.pl --strict "${notree[@]}" --color=never \
-		--summary-file --showfile "$PATCH_DIR/$p" 2>&1)
-	checkpatch_result "$p" "$out"
+	while [ "$(jobs -rp | wc -l)" -ge "$ncpu" ]; do wait -n; done
+	(cd "$ksrc" && perl scripts/checkpatch.pl --strict "${notree[@]}" --color=never \
+		--summary-file --showfile "$PATCH_DIR/$p" > "$cpdir/$i" 2>&1) &
 done
+wait
+for i in "${!listed[@]}"; do
+	[ -f "$cpdir/$i" ] || continue
+	checkpatch_result "${listed[$i]}" "$(cat "$cpdir/$i")"
+done
+rm -rf "$cpdir"
 
 # 3. shellcheck
 mapfile -t shells < <(cd "$TOP" && ls scripts/*.sh qemu-test/*.sh qemu-test/init .ci/run 2>/dev/null)
