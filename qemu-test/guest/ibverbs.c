@@ -577,6 +577,9 @@ TEST_F(rxe, p2p_mr_refused)
 	after = exp_info(self->exp_fd);
 	EXPECT_EQ(0, after.nr_segments);
 	EXPECT_EQ(0, after.nr_pinned);
+	/* nor a dma-buf: the exporter was not asked at all */
+	EXPECT_EQ(0, after.dmabufs);
+	EXPECT_EQ(0, after.dmabuf_pins);
 	EXPECT_EQ(before.describes, after.describes);
 	say("# ibv_reg_mr on the p2p mapping: EFAULT (GUP refuses it, rxe does not opt in)\n");
 }
