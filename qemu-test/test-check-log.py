@@ -99,6 +99,13 @@ class Judge(unittest.TestCase):
     def test_skip_is_a_failure(self):
         self.assertFails(GOOD.replace("ok 2 t.two", "ok 2 t.two # SKIP no device"))
 
+    def test_xfail_xpass_are_failures(self):
+        # kselftest_harness's XFAIL_ADD(): counted as passes before
+        for line in ["ok 2 t.two # XFAIL known bug", "not ok 2 t.two # XPASS"]:
+            with self.subTest(line=line):
+                out = self.assertFails(GOOD.replace("ok 2 t.two", line))
+                self.assertIn("expected failure or an unexpected pass", out)
+
     def test_program_never_ran(self):
         out = self.assertFails(GOOD, tests="prog=2:1,other=1:0")
         self.assertIn("never started", out)

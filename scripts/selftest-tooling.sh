@@ -6,8 +6,9 @@
 #    both fail and name the patch;
 #  - a patch missing from series, or listed but absent, fails the lint;
 #  - check.sh's stage runners, with the KTAP parser, fail a missing,
-#    truncated or garbled report, a "not ok" or SKIP whatever the exit
-#    status, a nonzero exit, a traceback; a sparse skipped by kbuild fails;
+#    truncated or garbled report, a "not ok", SKIP, XFAIL or XPASS whatever
+#    the exit status, a nonzero exit, a traceback; a sparse skipped by
+#    kbuild fails;
 #  - with KERNEL_SRC the series lands on a new branch of that tree and the
 #    tree's own branch and working tree are not touched;
 #  - the per-prefix link check fails an undefined and an unexported call;
@@ -170,6 +171,12 @@ expect_stage "2 1" "a truncated subtest report under an ok result: a failure" ks
 # failed a guest's SKIP already; now every stage does)
 fake skip 0 "$K" 1..1 "ok 1 sparse ran # SKIP no sparse"
 expect_stage "0 1" "an ok result with a SKIP directive: a failure" kstage skip "$tmp/fake-skip.sh"
+# XFAIL/XPASS (kselftest_harness's XFAIL_ADD): an expected failure once
+# counted as a pass, and so did an unexpected pass
+fake xfail 0 "$K" 1..2 "ok 1 one" "ok 2 two # XFAIL known to fail"
+expect_stage "1 1" "an ok result with an XFAIL directive: a failure" kstage xfail "$tmp/fake-xfail.sh"
+fake xpass 0 "$K" 1..2 "ok 1 one" "not ok 2 two # XPASS expected to fail"
+expect_stage "1 1" "a result with an XPASS directive: a failure" kstage xpass "$tmp/fake-xpass.sh"
 # plain stages: one result by exit status; packages count only failing
 expect_stage "1 0" "a plain stage that exits 0: 1 pass" stage plain true
 expect_stage "0 1" "a plain stage that exits 1: 1 failure" stage plain false
