@@ -8,7 +8,8 @@
 #  - check.sh's stage runners, with the KTAP parser, fail a missing,
 #    truncated or garbled report, a "not ok", SKIP, XFAIL or XPASS whatever
 #    the exit status, a nonzero exit, a traceback; a sparse skipped by
-#    kbuild fails;
+#    kbuild fails; the mbox stage checks the refusal without an identity
+#    also where .git/config sets one;
 #  - with KERNEL_SRC the series lands on a new branch of that tree and the
 #    tree's own branch and working tree are not touched;
 #  - the per-prefix link check fails an undefined and an unexported call;
@@ -182,6 +183,24 @@ expect_stage "1 0" "a plain stage that exits 0: 1 pass" stage plain true
 expect_stage "0 1" "a plain stage that exits 1: 1 failure" stage plain false
 expect_stage "0 0" "packages that install: not counted" prereq packages true
 expect_stage "0 1" "packages that fail: 1 failure" prereq packages false
+
+# The mbox stage's refusal without an identity once recorded nothing, no
+# result and no failure, where this clone's .git/config set an identity. A
+# copy of scripts/ in a repository that sets one: mbox.sh finds it there
+# (the control), and mbox-check.sh -r checks the refusal all the same.
+git init -q "$tmp/ident"
+git -C "$tmp/ident" config user.name "Local Identity"
+git -C "$tmp/ident" config user.email local-identity@example.invalid
+cp -r "$TOP/scripts" "$tmp/ident/"
+if ! env -u GIT_AUTHOR_NAME -u GIT_AUTHOR_EMAIL P2P_WORK="$tmp/ident/build" \
+		"$tmp/ident/scripts/mbox.sh" -I > "$tmp/log" 2>&1 ||
+   ! grep -q 'sending as Local Identity' "$tmp/log"; then
+	result FAIL "mbox: the refusal is checked where .git/config sets an identity" \
+		"control: mbox.sh does not find the local identity: $(tail -n 1 "$tmp/log")"
+else
+	expect_stage "1 0" "mbox: the refusal without an identity is checked where .git/config sets one" \
+		kstage mbox-refusal env P2P_WORK="$tmp/ident/build" "$tmp/ident/scripts/mbox-check.sh" -r
+fi
 
 # Sparse skipped: the per-patch builds run sparse through kbuild (W=1
 # C=2 CHECK="sparse ..."), and kbuild drops it with a mere make warning
