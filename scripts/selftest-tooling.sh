@@ -9,7 +9,8 @@
 #    truncated or garbled report, a "not ok", SKIP, XFAIL or XPASS whatever
 #    the exit status, a nonzero exit, a traceback; a sparse skipped by
 #    kbuild fails; the mbox stage checks the refusal without an identity
-#    also where .git/config sets one;
+#    also where .git/config sets one; bench.sh makes no table from an
+#    earlier run's serial log;
 #  - with KERNEL_SRC the series lands on a new branch of that tree and the
 #    tree's own branch and working tree are not touched;
 #  - the per-prefix link check fails an undefined and an unexported call;
@@ -200,6 +201,21 @@ if ! env -u GIT_AUTHOR_NAME -u GIT_AUTHOR_EMAIL P2P_WORK="$tmp/ident/build" \
 else
 	expect_stage "1 0" "mbox: the refusal without an identity is checked where .git/config sets one" \
 		kstage mbox-refusal env P2P_WORK="$tmp/ident/build" "$tmp/ident/scripts/mbox-check.sh" -r
+fi
+
+# bench.sh once made its table from whatever serial log was in its
+# directory: a boot that never happened (here: no kernel) left an earlier
+# run's log, and its figures became this run's table.
+mkdir -p "$tmp/bw/bench-tiny/guest"
+printf '%s\n' 'P2P-BENCH run method=p2p_pinned size=4096 ranges=1 pages=0 map=1000 unmap=1000' \
+	> "$tmp/bw/bench-tiny/guest/serial.log"
+if P2P_WORK=$tmp/bw "$TOP"/scripts/bench.sh -t > "$tmp/log" 2>&1; then
+	result FAIL "bench: no table from an earlier run's serial log" "it passed without a boot"
+elif grep -qE '^\| +4K ' "$tmp/log" "$tmp/bw/bench-tiny/bench.txt" 2>/dev/null ||
+     [ -e "$tmp/bw/bench-tiny/guest/serial.log" ]; then
+	result FAIL "bench: no table from an earlier run's serial log" "the stale log's figures are in the table"
+else
+	result OK "bench: no table from an earlier run's serial log (a boot that did not happen fails)"
 fi
 
 # Sparse skipped: the per-patch builds run sparse through kbuild (W=1
