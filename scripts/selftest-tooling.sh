@@ -10,7 +10,8 @@
 #    the exit status, a nonzero exit, a traceback; a sparse skipped by
 #    kbuild fails; the mbox stage checks the refusal without an identity
 #    also where .git/config sets one; bench.sh makes no table from an
-#    earlier run's serial log;
+#    earlier run's serial log; make demo fails where it cannot show the
+#    p2p vma interface;
 #  - with KERNEL_SRC the series lands on a new branch of that tree and the
 #    tree's own branch and working tree are not touched;
 #  - the per-prefix link check fails an undefined and an unexported call;
@@ -216,6 +217,41 @@ elif grep -qE '^\| +4K ' "$tmp/log" "$tmp/bw/bench-tiny/bench.txt" 2>/dev/null |
 	result FAIL "bench: no table from an earlier run's serial log" "the stale log's figures are in the table"
 else
 	result OK "bench: no table from an earlier run's serial log (a boot that did not happen fails)"
+fi
+
+# make demo once fell back to the plumbing smoke test (no code of the
+# series) where the p2p vma interface was missing, and said "Result: OK".
+# A copy of scripts/ and qemu-test/ whose run-guest.sh is a stand-in that
+# prints a boot report (and base-tree.sh one that fetches nothing), on a
+# stand-in applied tree: demo.sh -B must fail without a test exporter, and
+# booting nothing; fail when a demo program is missing from the report;
+# pass (the control) when both ran and passed.
+d=$tmp/demo
+mkdir -p "$d/build/linux/lib" "$d/build/linux/drivers/vfio/pci"
+cp -r "$TOP/scripts" "$TOP/qemu-test" "$d/"
+cp "$SERIES_FILE" "$d/series"
+printf '#!/bin/sh\necho "base: stand-in"\n' > "$d/scripts/base-tree.sh"
+printf '#!/bin/sh\necho booted >> "%s/booted"\ncat "%s/report"\n' "$d" "$d" > "$d/qemu-test/run-guest.sh"
+printf '.p2p_describe = x,\n' > "$d/build/linux/drivers/vfio/pci/vfio_pci_core.c"
+demo() {	# demo REPORT-LINE...: demo.sh -B on that boot report
+	printf '%s\n' "$K" "1..$#" "$@" > "$d/report"
+	P2P_WORK=$d/build PATCH_DIR=$d/patches SERIES_FILE=$d/series "$d/scripts/demo.sh" -B > "$tmp/log" 2>&1
+}
+if demo "ok 1 serial log" || ! grep -q '^Result: FAILED' "$tmp/log" || [ -e "$d/booted" ]; then
+	result FAIL "demo: no p2p vma interface, no demo" "$(grep '^Result' "$tmp/log")"
+else
+	result OK "demo: no p2p vma interface (no test exporter): fails, boots nothing"
+fi
+touch "$d/build/linux/lib/test_p2p_vma_exp.c"
+if demo "ok 1 serial log" "ok 2 p2p-vma" || ! grep -q '^Result: FAILED' "$tmp/log"; then
+	result FAIL "demo: a demo program that did not run fails it" "$(grep '^Result' "$tmp/log")"
+else
+	result OK "demo: a demo program that did not run (p2p-vma-vfio) fails it"
+fi
+if demo "ok 1 serial log" "ok 2 p2p-vma" "ok 3 p2p-vma-vfio" && grep -q '^Result: OK' "$tmp/log"; then
+	result OK "demo: control, both demo programs ran and passed: OK"
+else
+	result FAIL "demo: control, both demo programs ran and passed: OK" "$(tail -n 3 "$tmp/log")"
 fi
 
 # Sparse skipped: the per-patch builds run sparse through kbuild (W=1
