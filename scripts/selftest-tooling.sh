@@ -11,7 +11,8 @@
 #    kbuild fails; the mbox stage checks the refusal without an identity
 #    also where .git/config sets one; bench.sh makes no table from an
 #    earlier run's serial log; make demo fails where it cannot show the
-#    p2p vma interface;
+#    p2p vma interface; check.sh fails a run that counts other totals than
+#    scripts/check-totals.conf pins, and a PARTIAL run;
 #  - with KERNEL_SRC the series lands on a new branch of that tree and the
 #    tree's own branch and working tree are not touched;
 #  - the per-prefix link check fails an undefined and an unexported call;
@@ -253,6 +254,82 @@ if demo "ok 1 serial log" "ok 2 p2p-vma" "ok 3 p2p-vma-vfio" && grep -q '^Result
 else
 	result FAIL "demo: control, both demo programs ran and passed: OK" "$(tail -n 3 "$tmp/log")"
 fi
+
+# The pinned totals (check.sh, stage.sh totals_report, check-totals.conf):
+# once any run that ended "N passed, 0 failed" passed, with a boot variant
+# or a stage left out (VARIANTS=default, VARIANTS=' ') or a test lost. A
+# copy of scripts/ and qemu-test/ in which every stage is a stand-in
+# printing a fixed number of results, with a totals file, tests.conf and
+# series of its own (2 patches): check.sh must pass the run that counts
+# what is pinned, and fail, naming the difference, every other one.
+c=$tmp/check
+mkdir -p "$c/build"
+cp -r "$TOP/scripts" "$TOP/qemu-test" "$c/"
+printf '%s\n' a.patch b.patch > "$c/series"
+printf 'p\tdefault,amd,iommu\t2\t1\t-\tharness:p.c\nq\tamd\t1\t0\t-\tharness:q.c\n' \
+	> "$c/qemu-test/tests.conf"
+printf '%s\t%s\n' packages 0 lint 'N + 1' 'base tree' 1 'apply (git am)' 1 \
+	'export round trip' 1 'mbox round trip' 1 'apply (quilt)' 1 'tooling self-test' 1 \
+	'guest kernel' 1 'per-patch builds' 1 'boot default' 'boot:default + 1' \
+	'boot amd' 'boot:amd + 1' 'boot iommu' 'boot:iommu + 1' 'bench (tiny)' 1 \
+	> "$c/scripts/check-totals.conf"
+for f in deps base-tree apply-series roundtrip quilt-check build-kernel; do
+	printf '#!/bin/sh\nexit 0\n' > "$c/scripts/$f.sh"
+done
+for f in scripts/lint.sh scripts/mbox-check.sh scripts/selftest-tooling.sh \
+	 scripts/bisect-build.sh scripts/bench.sh qemu-test/run-guest.sh; do
+	# prints as many results as the file boot-VARIANT (or NAME.n) says
+	cat > "$c/$f" <<'STUB'
+#!/bin/sh
+top=$(dirname "$0")/..
+n=$(cat "$top/${0##*/}.n" 2>/dev/null || echo 1)
+[ "$1" != -v ] || n=$(cat "$top/boot-$2")
+printf 'KTAP version 1\n1..%d\n' "$n"
+for i in $(seq 1 "$n"); do echo "ok $i stand-in"; done
+STUB
+done
+echo 3 > "$c/lint.sh.n"
+# check_case WHAT RUN-MUST-PASS GREP [VAR=VALUE...]: check.sh of the copy;
+# its exit status, "PARTIAL" line and last line, and GREP in its output
+check_case() {
+	local what=$1 pass=$2 pat=$3 rc=0 last partial
+	shift 3
+	printf '%s\n' 4 > "$c/boot-default"
+	printf '%s\n' 5 > "$c/boot-amd"
+	printf '%s\n' 4 > "$c/boot-iommu"
+	printf '%s\n' 2 > "$c/boot-bench"
+	[ "${1:-}" != short-amd ] || { echo 4 > "$c/boot-amd"; shift; }
+	env -u VARIANTS -u STAGES P2P_WORK="$c/build" "$@" "$c/scripts/check.sh" > "$tmp/log" 2>&1 || rc=$?
+	last=$(tail -n 1 "$tmp/log")
+	partial=$(grep '^PARTIAL' "$tmp/log" || true)
+	if ! [[ $last =~ ^[0-9]+\ passed,\ [0-9]+\ failed$ ]]; then
+		result FAIL "pinned totals: $what" "last line '$last'"
+	elif [ "$pass" = pass ] && { [ $rc -ne 0 ] || [ -n "$partial" ] || [[ $last != *" 0 failed" ]]; }; then
+		result FAIL "pinned totals: $what" "exit $rc, '$last' $partial"
+	elif [ "$pass" != pass ] && { [ $rc -eq 0 ] || [[ $last == *" 0 failed" ]]; }; then
+		result FAIL "pinned totals: $what" "exit $rc, '$last'"
+	elif [ "$pass" = partial ] && [ -z "$partial" ]; then
+		result FAIL "pinned totals: $what" "no PARTIAL line"
+	elif ! grep -qE "$pat" "$tmp/log"; then
+		result FAIL "pinned totals: $what" "no '$pat' in its output"
+	else
+		result OK "pinned totals: $what ($last${partial:+; $partial})"
+	fi
+}
+check_case "control: a full run that counts what is pinned passes" pass \
+	'^ok 12 boot amd: 5 results, as pinned \(boot:amd \+ 1 = 4 \+ 1\)$'
+check_case "VARIANTS=default: PARTIAL, fails" partial \
+	"^PARTIAL: .*VARIANTS='default'.*left out boot amd, boot iommu" VARIANTS=default
+check_case "VARIANTS=' ' (no boot at all): PARTIAL, fails" partial \
+	"left out boot amd, boot default, boot iommu" VARIANTS=' '
+check_case "STAGES='lint,boot *': PARTIAL, fails" partial \
+	"^PARTIAL: .*STAGES='lint,boot \*'.*left out .*mbox round trip" STAGES='lint,boot *'
+check_case "a boot with one result less than tests.conf pins fails, named" fail \
+	'^not ok 12 boot amd # 4 passed \+ 0 failed = 4 results, pinned 5' short-amd
+check_case "a variant run twice fails" fail \
+	'^not ok 12 boot amd # 10 passed' VARIANTS='default amd iommu amd'
+check_case "a stage no count is pinned for fails" fail \
+	'^not ok 15 boot bench # ran, but .* pins no count' VARIANTS='default amd iommu bench'
 
 # Sparse skipped: the per-patch builds run sparse through kbuild (W=1
 # C=2 CHECK="sparse ..."), and kbuild drops it with a mere make warning
