@@ -7,7 +7,8 @@
 #   make bench   the benchmark: one table, as CSV and a plot too, in build/bench/
 # Variables: KERNEL_SRC=/path/to/linux (your git tree, new branch, your
 # worktree untouched), KERNEL_BASE=<ref>, P2P_WORK=<build dir>,
-# VARIANT=default|amd|iommu (make boot).
+# VARIANT=default|amd|iommu (make boot); for make check VARIANTS="default
+# ..." or STAGES="lint,boot *" run a part only: PARTIAL, never a pass.
 
 SHELL := /bin/bash
 VARIANT ?= default

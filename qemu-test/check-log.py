@@ -17,7 +17,9 @@ splats, and the guest must have reached the end of /init.
 
 A missing or empty serial log, or one without the kmemleak marker that
 /init prints after scanning (a kernel without kmemleak would otherwise
-pass its leak check silently), is a failure.
+pass its leak check silently), is a failure. So is a boot at whose end
+lockdep (debug_locks) or DMA-API debugging was no longer on, or had
+counted an error: /init's "P2P-HARNESS: DEBUG" line says.
 
 Prints a KTAP report (scripts/ktap.py, which also counts it: the stage
 runner parses it again the same way); exits 1 if anything failed.
@@ -43,11 +45,13 @@ SPLATS = [
     r"possible recursive locking",
     r"inconsistent lock state",
     r"lockdep is turned off",
+    r"turning off the locking correctness validator",
     r"suspicious RCU usage",
     r"bad unlock balance",
     r"held lock freed",
     r"lock held when returning to user space",
     r"DEBUG_LOCKS_WARN_ON",
+    r"DMA-API: debugging out of memory",
     r"kmemleak: .*suspected memory leak",
     r"unreferenced object 0x",
     r"INFO: task .* blocked for more than",
@@ -55,14 +59,41 @@ SPLATS = [
     r"\bCall Trace:",
 ]
 SPLAT_RE = re.compile("|".join(SPLATS))
-# Boot-time lines that match the patterns above but are not reports.
-BENIGN_RE = re.compile(
+# Boot-time lines that match the patterns above but are not reports: each
+# the whole line (after the timestamp), so that no report line that
+# merely contains such words (a "BUG: KASAN: ... in foo_enabled+0x..") is
+# allowed with it.
+BENIGN = [
     r"kmemleak: Kernel memory leak detector initialized"
-    r"|kmemleak: Automatic memory scanning thread"
-    r"|KASAN: .*(initialized|enabled)"
-    r"|kasan: KernelAddressSanitizer initialized"
-)
+    r" \(mem pool available: \d+\)",
+    r"kmemleak: Automatic memory scanning thread (started|ended)",
+    r"kasan: KernelAddressSanitizer initialized( \([\w ,=-]*\))?",
+]
+BENIGN_RE = re.compile("|".join(f"(?:{b})" for b in BENIGN))
+# What makes a line a report, never allowed whatever else it says.
+REPORT_RE = re.compile(r"\b(BUG|WARNING|UBSAN): |\bOops\b|\bCall Trace:"
+                       r"|general protection fault|Kernel panic")
+
+
+def splat(line):
+    """Is this log line (timestamp removed) a kernel report?"""
+    if not SPLAT_RE.search(line):
+        return False
+    return bool(REPORT_RE.search(line)) or not BENIGN_RE.fullmatch(line)
+
+
 KMEMLEAK_MARK = "P2P-HARNESS: KMEMLEAK scanned twice"
+# qemu-test/init's last look at the debug checkers, after the tests: lockdep
+# turns itself off for good after its first report or when a table fills
+# (debug_locks 0, /proc/lockdep_stats), DMA-API debug when it runs out of
+# entries (debugfs dma-api/disabled Y); from then on they report nothing,
+# and the splat scan would have only the line that turned them off.
+DEBUG_PREFIX = "P2P-HARNESS: DEBUG "
+DEBUG_WANT = {
+    "debug_locks": ("1", "lockdep turned itself off (/proc/lockdep_stats)"),
+    "dma-api-disabled": ("N", "DMA-API debugging turned itself off"),
+    "dma-api-errors": ("0", "DMA-API debugging counted errors"),
+}
 HOSTCHECK_RE = re.compile(
     r"P2P-HOSTCHECK (\S+) offset=(\d+) len=(\d+) seed=(\d+)")
 
@@ -235,7 +266,7 @@ def main():
                  f"{len(bad)} bytes differ, first at +{bad[0]:#x}" if bad else "")
 
     # 3. kernel splats anywhere in the log
-    splats = [l for l in lines if SPLAT_RE.search(l) and not BENIGN_RE.search(l)]
+    splats = [l for l in lines if splat(l)]
     j.result(not splats, "kernel log free of BUG/WARNING/Oops/KASAN/lockdep/kmemleak",
              "; ".join(splats[:5]))
 
@@ -243,7 +274,23 @@ def main():
     j.result(KMEMLEAK_MARK in lines, "kmemleak scanned after the tests",
              "no marker: kmemleak missing or not scanned")
 
-    # 5. the guest reached the end of /init
+    # 5. lockdep and DMA-API debug still on when the tests were done
+    seen = [l[len(DEBUG_PREFIX):].split() for l in lines
+            if l.startswith(DEBUG_PREFIX)]
+    why = []
+    if len(seen) != 1:
+        why.append(f"{len(seen)} '{DEBUG_PREFIX.strip()}' lines, want 1")
+    else:
+        got = dict(w.partition("=")[::2] for w in seen[0])
+        for key, (want, what) in DEBUG_WANT.items():
+            if got.get(key) != want:
+                why.append(f"{key}={got.get(key, '(none)')}, want {want}: "
+                           + (what if got.get(key) not in (None, "missing")
+                              else "not readable in the guest"))
+    j.result(not why, "lockdep and DMA-API debug still on after the tests "
+             "(debug_locks=1, dma-api disabled=N, 0 errors)", "; ".join(why))
+
+    # 6. the guest reached the end of /init
     j.result("P2P-HARNESS: DONE" in lines, "guest ran /init to the end",
              "no P2P-HARNESS: DONE (timeout, panic or hang)")
 

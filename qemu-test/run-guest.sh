@@ -41,6 +41,9 @@ while getopts v:t:O:o:T:l:h opt; do
 	esac
 done
 [ -n "$out" ] || out=$P2P_WORK/guest/$variant
+# Nothing of an earlier run may stand in for this one (a serial log that
+# bench.sh or demo.sh would read): gone before anything can stop this run.
+rm -rf "$out"
 kernel=$obj/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no kernel at $kernel: run scripts/build-kernel.sh"
 busybox=/bin/busybox	# from busybox-static
@@ -87,7 +90,6 @@ dyn_files() {
 	done
 }
 
-rm -rf "$out"
 mkdir -p "$out/root"/{bin,sbin,proc,sys,dev,tmp,tests,lib}
 root=$out/root
 

@@ -38,8 +38,10 @@ ok 2 t.two
 # Totals: pass:2 fail:0 xfail:0 xpass:0 skip:0 error:0
 P2P-HARNESS: END prog rc=0
 P2P-HARNESS: KMEMLEAK scanned twice
+P2P-HARNESS: DEBUG debug_locks=1 dma-api-disabled=N dma-api-errors=0
 P2P-HARNESS: DONE
 """
+DEBUG_LINE = "P2P-HARNESS: DEBUG debug_locks=1 dma-api-disabled=N dma-api-errors=0"
 
 
 def shm_bytes(seed=SEED, size=4096):
@@ -90,14 +92,22 @@ class Judge(unittest.TestCase):
     def test_good_run_passes(self):
         rc, passed, failed, out = self.judge(GOOD)
         self.assertEqual((0, 0), (rc, failed), out)
-        # log read, 2 cases, 1 host check, no splat, kmemleak, DONE
-        self.assertEqual(7, passed, out)
+        # log read, 2 cases, 1 host check, no splat, kmemleak, debug on,
+        # DONE
+        self.assertEqual(8, passed, out)
 
     def test_not_ok(self):
         self.assertFails(GOOD.replace("ok 2 t.two", "not ok 2 t.two"))
 
     def test_skip_is_a_failure(self):
         self.assertFails(GOOD.replace("ok 2 t.two", "ok 2 t.two # SKIP no device"))
+
+    def test_xfail_xpass_are_failures(self):
+        # kselftest_harness's XFAIL_ADD(): counted as passes before
+        for line in ["ok 2 t.two # XFAIL known bug", "not ok 2 t.two # XPASS"]:
+            with self.subTest(line=line):
+                out = self.assertFails(GOOD.replace("ok 2 t.two", line))
+                self.assertIn("expected failure or an unexpected pass", out)
 
     def test_program_never_ran(self):
         out = self.assertFails(GOOD, tests="prog=2:1,other=1:0")
@@ -152,6 +162,51 @@ class Judge(unittest.TestCase):
         ]:
             with self.subTest(splat=splat):
                 self.assertFails(GOOD.replace("P2P-HARNESS: DONE", splat + "\nP2P-HARNESS: DONE"))
+
+    def test_benign_boot_lines_pass(self):
+        log = GOOD.replace("P2P-HARNESS: DONE", "\n".join([
+            "[    0.5] kasan: KernelAddressSanitizer initialized (generic)",
+            "[   27.1] kmemleak: Automatic memory scanning thread started",
+            "P2P-HARNESS: DONE"]))
+        rc, _, failed, out = self.judge(log)
+        self.assertEqual((0, 0), (rc, failed), out)
+
+    def test_report_lines_never_allowed(self):
+        # the allow-list once matched anywhere in a line: a report with
+        # "initialized" or "enabled" in it passed
+        for splat in [
+            "[ 9.1] BUG: KASAN: slab-out-of-bounds in p2p_dma_enabled+0x10/0x20",
+            "[ 9.1] BUG: KASAN: use-after-free in kasan_initialized_fn+0x1/0x2",
+            "[ 9.1] WARNING: CPU: 0 PID: 1 at mm/x.c:1 KASAN: is enabled",
+            "[ 9.1] kmemleak: Kernel memory leak detector initialized BUG: x",
+            "[ 9.1] kasan: KernelAddressSanitizer initialized (generic) Call Trace:",
+            "[ 9.1] KASAN: null-ptr-deref in range [0x0-0x7] enabled",
+            "[ 9.1] turning off the locking correctness validator.",
+            "[ 9.1] DMA-API: debugging out of memory - disabling",
+        ]:
+            with self.subTest(splat=splat):
+                out = self.assertFails(GOOD.replace(
+                    "P2P-HARNESS: DONE", splat + "\nP2P-HARNESS: DONE"))
+                self.assertRegex(out, r"\nnot ok \d+ kernel log free of")
+
+    def test_debug_checkers_off_at_the_end(self):
+        # lockdep off after an earlier report, DMA-API debug out of
+        # entries, or not readable at all: once unseen
+        for line in [
+            "P2P-HARNESS: DEBUG debug_locks=0 dma-api-disabled=N dma-api-errors=0",
+            "P2P-HARNESS: DEBUG debug_locks=1 dma-api-disabled=Y dma-api-errors=0",
+            "P2P-HARNESS: DEBUG debug_locks=1 dma-api-disabled=N dma-api-errors=2",
+            "P2P-HARNESS: DEBUG debug_locks=missing dma-api-disabled=N dma-api-errors=0",
+            "P2P-HARNESS: DEBUG debug_locks=1 dma-api-disabled=missing dma-api-errors=missing",
+            "P2P-HARNESS: DEBUG debug_locks=1",
+        ]:
+            with self.subTest(line=line):
+                out = self.assertFails(GOOD.replace(DEBUG_LINE, line))
+                self.assertRegex(out, r"\nnot ok \d+ lockdep and DMA-API debug")
+
+    def test_debug_line_missing_or_twice(self):
+        self.assertFails(GOOD.replace(DEBUG_LINE + "\n", ""))
+        self.assertFails(GOOD.replace(DEBUG_LINE, DEBUG_LINE + "\n" + DEBUG_LINE))
 
     def test_host_bytes_differ(self):
         shm = bytearray(shm_bytes())
@@ -214,7 +269,7 @@ class Judge(unittest.TestCase):
     def test_host_read_passes(self):
         rc, passed, failed, out = self.judge(
             self.HOSTREAD, hostread={"7-1": self.hostread_bytes()})
-        self.assertEqual((0, 0, 7), (rc, failed, passed), out)
+        self.assertEqual((0, 0, 8), (rc, failed, passed), out)
 
     def test_host_read_never_done(self):
         out = self.assertFails(self.HOSTREAD)

@@ -42,6 +42,11 @@ export P2P_RUN_TIMEOUT=${P2P_RUN_TIMEOUT:-4200}
 SHM_DIR='' QMP_SOCK='' HOSTREAD_SOCK='' . "$TOP/qemu-test/topology.sh"
 machine="QEMU q35, -smp $TOPO_SMP, -m $BENCH_MEMORY, ivshmem BAR $BENCH_SHM_SIZE (1/2 exported), NVMe CMB ${BENCH_CMB_MB} MiB"
 
+# The table comes from this run's serial log only: what an earlier run
+# left (its log, judge's report, table, CSV and plot) goes first, so a boot
+# that never happens leaves no log, and the report fails for it.
+rm -rf "$out/guest" "$out/judge.txt" "$out/bench.txt" "$out/bench.csv" \
+	"$out/bench-raw.csv" "$out/bench.png"
 rc=0
 "$TOP"/qemu-test/run-guest.sh -v "$variant" -o "$out/guest" > "$out/judge.txt" || rc=$?
 msg "boot judge: exit $rc (its report: $out/judge.txt; serial log $out/guest/serial.log)"

@@ -23,6 +23,9 @@ each, whatever the exit status:
     a subtest (something cut into it: an unparsable report);
   - a "# SKIP" or "# TODO": make check has no optional test, a check
     that did not run is a failure;
+  - a "# XFAIL" or "# XPASS" (kselftest_harness's XFAIL_ADD()), "ok" or
+    "not ok": an expected failure is still a failure, and an unexpected
+    pass means the expectation is wrong;
   - a Python traceback anywhere in the output (a crashed helper);
   - a nonzero exit status (--exit) although nothing else failed.
 
@@ -39,7 +42,7 @@ INDENT = "    "
 PLAN_RE = re.compile(r"1\.\.(\d+)")
 # "ok 3 name # SKIP why": the name stops at the first "#" not escaped
 RESULT_RE = re.compile(r"(not ok|ok) (\d+)((?:[^#\\]|\\.)*)(?:#\s*(.*))?")
-DIRECTIVE_RE = re.compile(r"(SKIP|TODO)\b", re.I)
+DIRECTIVE_RE = re.compile(r"(SKIP|TODO|XFAIL|XPASS)\b", re.I)
 TRACEBACK_RE = re.compile(r"\s*Traceback \(most recent call last\):")
 
 
@@ -110,8 +113,10 @@ def parse_block(lines, i, indent, r):
                           "(out of order)")
             skipped = DIRECTIVE_RE.match(directive)
             if skipped:
-                r.problem(f"line {i + 1}: {name}: {directive} "
-                          "(a check that did not run fails)")
+                why = ("a check that did not run fails"
+                       if skipped.group(1).upper() in ("SKIP", "TODO") else
+                       "an expected failure or an unexpected pass fails")
+                r.problem(f"line {i + 1}: {name}: {directive} ({why})")
                 ok = False
             if sub is not None:
                 r.add(sub)

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The mail round trip, for "make check": scripts/mbox.sh under a test-only
 # identity (GIT_AUTHOR_NAME/EMAIL below), then
-#  - without any identity, mbox.sh refuses and writes nothing;
+#  - without any identity, mbox.sh refuses and writes nothing (always
+#    checked, also where this clone's .git/config sets an identity; -r:
+#    only this);
 #  - every subject is "[PATCH <cover letter's prefixes> vV k/N] <subject of
 #    patch k in patches/>", N from series, and the cover letter's
 #    base-commit: is the base;
@@ -28,12 +30,52 @@ name=p2p-vma-check
 out=$P2P_WORK/mbox-check
 wt=$P2P_WORK/mbox-tree
 
+refusal_only=0
+while getopts rh opt; do
+	case $opt in
+	r) refusal_only=1 ;;
+	h) printf 'usage: %s [-r]\n  -r  only the refusal without an identity (the tooling self-test)\n' "${0##*/}"; exit 0 ;;
+	*) exit 2 ;;
+	esac
+done
+tmp=$(mktemp -d /tmp/mbox-check.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# 1. No identity, no mbox. Always checked (a check that does not run
+# fails): in an environment where git finds no identity anywhere it looks,
+# also when this clone's .git/config sets one (common on a developer's
+# clone): a clean HOME, no global, system or command-line config, and
+# GIT_DIR an empty repository, so that "git -C $TOP config" reads no local
+# config either. That git finds nothing there is checked first.
+mkdir -p "$tmp/home"
+git init -q --bare "$tmp/noident.git"
+noident=(env -u GIT_AUTHOR_NAME -u GIT_AUTHOR_EMAIL -u GIT_CONFIG -u GIT_CONFIG_PARAMETERS
+	-u GIT_CONFIG_COUNT HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config"
+	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_SYSTEM=/dev/null GIT_CONFIG_NOSYSTEM=1
+	GIT_DIR="$tmp/noident.git")
+left=$("${noident[@]}" git -C "$TOP" config --get-regexp '^user\.(name|email)$' 2>&1)
+if [ -n "$left" ]; then
+	result FAIL "refuses without an identity" "git still finds one: $left"
+elif "${noident[@]}" "$TOP"/scripts/mbox.sh -o "$tmp/refused" -n "$name" \
+		> "$tmp/refused.log" 2>&1; then
+	result FAIL "refuses without an identity" "it ran"
+elif ! grep -q 'no identity' "$tmp/refused.log"; then
+	result FAIL "refuses without an identity" "$(tail -n 1 "$tmp/refused.log")"
+elif [ -e "$tmp/refused" ]; then
+	result FAIL "refuses without an identity" "it wrote $tmp/refused"
+else
+	result OK "refuses without an identity (no user.name/user.email in any git config, no GIT_AUTHOR_*)"
+fi
+
+if [ $refusal_only -eq 1 ]; then
+	result_report
+	exit
+fi
+
 base=$(base_ref) || die "no base tree: run scripts/base-tree.sh"
 [ -d "$APPLIED_TREE" ] || die "no applied tree: run scripts/apply-series.sh"
 mapfile -t patches < <(series_list)
 n=${#patches[@]}
-tmp=$(mktemp -d /tmp/mbox-check.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
 
 # mailinfo FILE...: "index<TAB>KEY<TAB>value" lines for each message (index
 # from 0): SUBJ (unfolded, decoded), TITLE (subject without [..]), FROM,
@@ -75,25 +117,6 @@ PY
 }
 # field INFO INDEX KEY: the values, one a line
 field() { awk -F '\t' -v i="$2" -v k="$3" '$1 == i && $2 == k { print $3 }' "$1"; }
-
-# 1. No identity, no mbox.
-if [ -n "$(git -C "$TOP" config --local user.name)$(git -C "$TOP" config --local user.email)" ]; then
-	msg "not testing the refusal: $TOP/.git/config sets user.name or user.email"
-else
-	mkdir -p "$tmp/home"
-	if env -u GIT_AUTHOR_NAME -u GIT_AUTHOR_EMAIL -u GIT_CONFIG_PARAMETERS -u GIT_CONFIG_COUNT \
-		HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" GIT_CONFIG_GLOBAL=/dev/null \
-		GIT_CONFIG_NOSYSTEM=1 "$TOP"/scripts/mbox.sh -o "$tmp/refused" -n "$name" \
-		> "$tmp/refused.log" 2>&1; then
-		result FAIL "refuses without an identity" "it ran"
-	elif ! grep -q 'no identity' "$tmp/refused.log"; then
-		result FAIL "refuses without an identity" "$(tail -n 1 "$tmp/refused.log")"
-	elif [ -e "$tmp/refused" ]; then
-		result FAIL "refuses without an identity" "it wrote $tmp/refused"
-	else
-		result OK "refuses without an identity (git config user.name/user.email unset)"
-	fi
-fi
 
 # 2. The mbox, as a test-only sender.
 if ! mbox=$(GIT_AUTHOR_NAME=$TEST_NAME GIT_AUTHOR_EMAIL=$TEST_EMAIL \

@@ -6,8 +6,13 @@
 #    both fail and name the patch;
 #  - a patch missing from series, or listed but absent, fails the lint;
 #  - check.sh's stage runners, with the KTAP parser, fail a missing,
-#    truncated or garbled report, a "not ok" or SKIP whatever the exit
-#    status, a nonzero exit, a traceback; a sparse skipped by kbuild fails;
+#    truncated or garbled report, a "not ok", SKIP, XFAIL or XPASS whatever
+#    the exit status, a nonzero exit, a traceback; a sparse skipped by
+#    kbuild fails; the mbox stage checks the refusal without an identity
+#    also where .git/config sets one; bench.sh makes no table from an
+#    earlier run's serial log; make demo fails where it cannot show the
+#    p2p vma interface; check.sh fails a run that counts other totals than
+#    scripts/check-totals.conf pins, and a PARTIAL run;
 #  - with KERNEL_SRC the series lands on a new branch of that tree and the
 #    tree's own branch and working tree are not touched;
 #  - the per-prefix link check fails an undefined and an unexported call;
@@ -170,11 +175,161 @@ expect_stage "2 1" "a truncated subtest report under an ok result: a failure" ks
 # failed a guest's SKIP already; now every stage does)
 fake skip 0 "$K" 1..1 "ok 1 sparse ran # SKIP no sparse"
 expect_stage "0 1" "an ok result with a SKIP directive: a failure" kstage skip "$tmp/fake-skip.sh"
+# XFAIL/XPASS (kselftest_harness's XFAIL_ADD): an expected failure once
+# counted as a pass, and so did an unexpected pass
+fake xfail 0 "$K" 1..2 "ok 1 one" "ok 2 two # XFAIL known to fail"
+expect_stage "1 1" "an ok result with an XFAIL directive: a failure" kstage xfail "$tmp/fake-xfail.sh"
+fake xpass 0 "$K" 1..2 "ok 1 one" "not ok 2 two # XPASS expected to fail"
+expect_stage "1 1" "a result with an XPASS directive: a failure" kstage xpass "$tmp/fake-xpass.sh"
 # plain stages: one result by exit status; packages count only failing
 expect_stage "1 0" "a plain stage that exits 0: 1 pass" stage plain true
 expect_stage "0 1" "a plain stage that exits 1: 1 failure" stage plain false
 expect_stage "0 0" "packages that install: not counted" prereq packages true
 expect_stage "0 1" "packages that fail: 1 failure" prereq packages false
+
+# The mbox stage's refusal without an identity once recorded nothing, no
+# result and no failure, where this clone's .git/config set an identity. A
+# copy of scripts/ in a repository that sets one: mbox.sh finds it there
+# (the control), and mbox-check.sh -r checks the refusal all the same.
+git init -q "$tmp/ident"
+git -C "$tmp/ident" config user.name "Local Identity"
+git -C "$tmp/ident" config user.email local-identity@example.invalid
+cp -r "$TOP/scripts" "$tmp/ident/"
+if ! env -u GIT_AUTHOR_NAME -u GIT_AUTHOR_EMAIL P2P_WORK="$tmp/ident/build" \
+		"$tmp/ident/scripts/mbox.sh" -I > "$tmp/log" 2>&1 ||
+   ! grep -q 'sending as Local Identity' "$tmp/log"; then
+	result FAIL "mbox: the refusal is checked where .git/config sets an identity" \
+		"control: mbox.sh does not find the local identity: $(tail -n 1 "$tmp/log")"
+else
+	expect_stage "1 0" "mbox: the refusal without an identity is checked where .git/config sets one" \
+		kstage mbox-refusal env P2P_WORK="$tmp/ident/build" "$tmp/ident/scripts/mbox-check.sh" -r
+fi
+
+# bench.sh once made its table from whatever serial log was in its
+# directory: a boot that never happened (here: no kernel) left an earlier
+# run's log, and its figures became this run's table.
+mkdir -p "$tmp/bw/bench-tiny/guest"
+printf '%s\n' 'P2P-BENCH run method=p2p_pinned size=4096 ranges=1 pages=0 map=1000 unmap=1000' \
+	> "$tmp/bw/bench-tiny/guest/serial.log"
+if P2P_WORK=$tmp/bw "$TOP"/scripts/bench.sh -t > "$tmp/log" 2>&1; then
+	result FAIL "bench: no table from an earlier run's serial log" "it passed without a boot"
+elif grep -qE '^\| +4K ' "$tmp/log" "$tmp/bw/bench-tiny/bench.txt" 2>/dev/null ||
+     [ -e "$tmp/bw/bench-tiny/guest/serial.log" ]; then
+	result FAIL "bench: no table from an earlier run's serial log" "the stale log's figures are in the table"
+else
+	result OK "bench: no table from an earlier run's serial log (a boot that did not happen fails)"
+fi
+
+# make demo once fell back to the plumbing smoke test (no code of the
+# series) where the p2p vma interface was missing, and said "Result: OK".
+# A copy of scripts/ and qemu-test/ whose run-guest.sh is a stand-in that
+# prints a boot report (and base-tree.sh one that fetches nothing), on a
+# stand-in applied tree: demo.sh -B must fail without a test exporter, and
+# booting nothing; fail when a demo program is missing from the report;
+# pass (the control) when both ran and passed.
+d=$tmp/demo
+mkdir -p "$d/build/linux/lib" "$d/build/linux/drivers/vfio/pci"
+cp -r "$TOP/scripts" "$TOP/qemu-test" "$d/"
+cp "$SERIES_FILE" "$d/series"
+printf '#!/bin/sh\necho "base: stand-in"\n' > "$d/scripts/base-tree.sh"
+printf '#!/bin/sh\necho booted >> "%s/booted"\ncat "%s/report"\n' "$d" "$d" > "$d/qemu-test/run-guest.sh"
+printf '.p2p_describe = x,\n' > "$d/build/linux/drivers/vfio/pci/vfio_pci_core.c"
+demo() {	# demo REPORT-LINE...: demo.sh -B on that boot report
+	printf '%s\n' "$K" "1..$#" "$@" > "$d/report"
+	P2P_WORK=$d/build PATCH_DIR=$d/patches SERIES_FILE=$d/series "$d/scripts/demo.sh" -B > "$tmp/log" 2>&1
+}
+if demo "ok 1 serial log" || ! grep -q '^Result: FAILED' "$tmp/log" || [ -e "$d/booted" ]; then
+	result FAIL "demo: no p2p vma interface, no demo" "$(grep '^Result' "$tmp/log")"
+else
+	result OK "demo: no p2p vma interface (no test exporter): fails, boots nothing"
+fi
+touch "$d/build/linux/lib/test_p2p_vma_exp.c"
+if demo "ok 1 serial log" "ok 2 p2p-vma" || ! grep -q '^Result: FAILED' "$tmp/log"; then
+	result FAIL "demo: a demo program that did not run fails it" "$(grep '^Result' "$tmp/log")"
+else
+	result OK "demo: a demo program that did not run (p2p-vma-vfio) fails it"
+fi
+if demo "ok 1 serial log" "ok 2 p2p-vma" "ok 3 p2p-vma-vfio" && grep -q '^Result: OK' "$tmp/log"; then
+	result OK "demo: control, both demo programs ran and passed: OK"
+else
+	result FAIL "demo: control, both demo programs ran and passed: OK" "$(tail -n 3 "$tmp/log")"
+fi
+
+# The pinned totals (check.sh, stage.sh totals_report, check-totals.conf):
+# once any run that ended "N passed, 0 failed" passed, with a boot variant
+# or a stage left out (VARIANTS=default, VARIANTS=' ') or a test lost. A
+# copy of scripts/ and qemu-test/ in which every stage is a stand-in
+# printing a fixed number of results, with a totals file, tests.conf and
+# series of its own (2 patches): check.sh must pass the run that counts
+# what is pinned, and fail, naming the difference, every other one.
+c=$tmp/check
+mkdir -p "$c/build"
+cp -r "$TOP/scripts" "$TOP/qemu-test" "$c/"
+printf '%s\n' a.patch b.patch > "$c/series"
+printf 'p\tdefault,amd,iommu\t2\t1\t-\tharness:p.c\nq\tamd\t1\t0\t-\tharness:q.c\n' \
+	> "$c/qemu-test/tests.conf"
+printf '%s\t%s\n' packages 0 lint 'N + 1' 'base tree' 1 'apply (git am)' 1 \
+	'export round trip' 1 'mbox round trip' 1 'apply (quilt)' 1 'tooling self-test' 1 \
+	'guest kernel' 1 'per-patch builds' 1 'boot default' 'boot:default + 1' \
+	'boot amd' 'boot:amd + 1' 'boot iommu' 'boot:iommu + 1' 'bench (tiny)' 1 \
+	> "$c/scripts/check-totals.conf"
+for f in deps base-tree apply-series roundtrip quilt-check build-kernel; do
+	printf '#!/bin/sh\nexit 0\n' > "$c/scripts/$f.sh"
+done
+for f in scripts/lint.sh scripts/mbox-check.sh scripts/selftest-tooling.sh \
+	 scripts/bisect-build.sh scripts/bench.sh qemu-test/run-guest.sh; do
+	# prints as many results as the file boot-VARIANT (or NAME.n) says
+	cat > "$c/$f" <<'STUB'
+#!/bin/sh
+top=$(dirname "$0")/..
+n=$(cat "$top/${0##*/}.n" 2>/dev/null || echo 1)
+[ "$1" != -v ] || n=$(cat "$top/boot-$2")
+printf 'KTAP version 1\n1..%d\n' "$n"
+for i in $(seq 1 "$n"); do echo "ok $i stand-in"; done
+STUB
+done
+echo 3 > "$c/lint.sh.n"
+# check_case WHAT RUN-MUST-PASS GREP [VAR=VALUE...]: check.sh of the copy;
+# its exit status, "PARTIAL" line and last line, and GREP in its output
+check_case() {
+	local what=$1 pass=$2 pat=$3 rc=0 last partial
+	shift 3
+	printf '%s\n' 4 > "$c/boot-default"
+	printf '%s\n' 5 > "$c/boot-amd"
+	printf '%s\n' 4 > "$c/boot-iommu"
+	printf '%s\n' 2 > "$c/boot-bench"
+	[ "${1:-}" != short-amd ] || { echo 4 > "$c/boot-amd"; shift; }
+	env -u VARIANTS -u STAGES P2P_WORK="$c/build" "$@" "$c/scripts/check.sh" > "$tmp/log" 2>&1 || rc=$?
+	last=$(tail -n 1 "$tmp/log")
+	partial=$(grep '^PARTIAL' "$tmp/log" || true)
+	if ! [[ $last =~ ^[0-9]+\ passed,\ [0-9]+\ failed$ ]]; then
+		result FAIL "pinned totals: $what" "last line '$last'"
+	elif [ "$pass" = pass ] && { [ $rc -ne 0 ] || [ -n "$partial" ] || [[ $last != *" 0 failed" ]]; }; then
+		result FAIL "pinned totals: $what" "exit $rc, '$last' $partial"
+	elif [ "$pass" != pass ] && { [ $rc -eq 0 ] || [[ $last == *" 0 failed" ]]; }; then
+		result FAIL "pinned totals: $what" "exit $rc, '$last'"
+	elif [ "$pass" = partial ] && [ -z "$partial" ]; then
+		result FAIL "pinned totals: $what" "no PARTIAL line"
+	elif ! grep -qE "$pat" "$tmp/log"; then
+		result FAIL "pinned totals: $what" "no '$pat' in its output"
+	else
+		result OK "pinned totals: $what ($last${partial:+; $partial})"
+	fi
+}
+check_case "control: a full run that counts what is pinned passes" pass \
+	'^ok 12 boot amd: 5 results, as pinned \(boot:amd \+ 1 = 4 \+ 1\)$'
+check_case "VARIANTS=default: PARTIAL, fails" partial \
+	"^PARTIAL: .*VARIANTS='default'.*left out boot amd, boot iommu" VARIANTS=default
+check_case "VARIANTS=' ' (no boot at all): PARTIAL, fails" partial \
+	"left out boot amd, boot default, boot iommu" VARIANTS=' '
+check_case "STAGES='lint,boot *': PARTIAL, fails" partial \
+	"^PARTIAL: .*STAGES='lint,boot \*'.*left out .*mbox round trip" STAGES='lint,boot *'
+check_case "a boot with one result less than tests.conf pins fails, named" fail \
+	'^not ok 12 boot amd # 4 passed \+ 0 failed = 4 results, pinned 5' short-amd
+check_case "a variant run twice fails" fail \
+	'^not ok 12 boot amd # 10 passed' VARIANTS='default amd iommu amd'
+check_case "a stage no count is pinned for fails" fail \
+	'^not ok 15 boot bench # ran, but .* pins no count' VARIANTS='default amd iommu bench'
 
 # Sparse skipped: the per-patch builds run sparse through kbuild (W=1
 # C=2 CHECK="sparse ..."), and kbuild drops it with a mere make warning
