@@ -14,11 +14,11 @@ SHELL := /bin/bash
 VARIANT ?= default
 
 .PHONY: help deps base apply import export roundtrip quilt lint tooling \
-	bisect kernel boot demo check check-fresh mbox bench clean
+	bisect kernel boot mutations demo check check-fresh mbox bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
-	@echo "Other targets: deps base apply import export roundtrip quilt lint tooling bisect kernel boot clean"
+	@echo "Other targets: deps base apply import export roundtrip quilt lint tooling bisect kernel boot mutations clean"
 
 deps:
 	scripts/deps.sh
@@ -52,6 +52,9 @@ kernel: apply
 
 boot:
 	qemu-test/run-guest.sh -v $(VARIANT)
+
+mutations: kernel
+	scripts/mutations.sh
 
 demo:
 	scripts/demo.sh

@@ -11,7 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 usage() {
 	cat <<USAGE
-usage: ${0##*/} [-v VARIANT] [-t TREE] [-O OBJDIR] [-o OUTDIR] [-T SECONDS] [-l TESTS]
+usage: ${0##*/} [-v VARIANT] [-t TREE] [-O OBJDIR] [-o OUTDIR] [-T SECONDS] [-l TESTS] [-C CONF]
   -v VARIANT  topology variant: default, amd, iommu, bench or bench-tiny
               (default: default)
   -t TREE     patched kernel tree, for selftest sources (default $APPLIED_TREE)
@@ -21,14 +21,16 @@ usage: ${0##*/} [-v VARIANT] [-t TREE] [-O OBJDIR] [-o OUTDIR] [-T SECONDS] [-l 
   -T SECONDS  kill QEMU after this long (default \$P2P_RUN_TIMEOUT or 900)
   Each program is killed after \$P2P_TEST_TIMEOUT seconds (default 600).
   -l TESTS    run only these programs (comma separated; default: tests.conf)
+  -C CONF     read the programs from CONF, in tests.conf's format (default
+              qemu-test/tests.conf; scripts/mutations.sh writes its own)
   QEMU_ACCEL=kvm to try KVM (default tcg: a KVM guest hung on the CI machines)
 USAGE
 }
 
-variant=default tree=$APPLIED_TREE obj=$GUEST_OBJ out='' only=''
+variant=default tree=$APPLIED_TREE obj=$GUEST_OBJ out='' only='' conf=$HERE/tests.conf
 limit=${P2P_RUN_TIMEOUT:-900}
 test_limit=${P2P_TEST_TIMEOUT:-600}
-while getopts v:t:O:o:T:l:h opt; do
+while getopts v:t:O:o:T:l:C:h opt; do
 	case $opt in
 	v) variant=$OPTARG ;;
 	t) tree=$OPTARG ;;
@@ -36,6 +38,7 @@ while getopts v:t:O:o:T:l:h opt; do
 	o) out=$OPTARG ;;
 	T) limit=$OPTARG ;;
 	l) only=$OPTARG ;;
+	C) conf=$(abspath "$OPTARG") ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -133,7 +136,7 @@ while read -r name variants cases hostchecks modules src args; do
 	tests+=("$name")
 	expect+=("$name=$cases:$hostchecks")
 	printf '%s|%s|%s|%s\n' "$name" "$test_limit" "${modules//,/ }" "$args" >> "$root/tests/run-list"
-done < "$HERE/tests.conf"
+done < "$conf"
 [ ${#tests[@]} -gt 0 ] || die "no tests for variant $variant"
 touch "$root/tests/run-list"
 

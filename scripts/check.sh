@@ -80,5 +80,7 @@ kstage "per-patch builds" "$TOP"/scripts/bisect-build.sh
 for v in $VARIANTS; do
 	kstage "boot $v" "$TOP"/qemu-test/run-guest.sh -v "$v"
 done
+# the suite fails on a kernel broken on purpose (qemu-test/mutations.conf)
+kstage "mutations" "$TOP"/scripts/mutations.sh
 kstage "bench (tiny)" "$TOP"/scripts/bench.sh -t
 summary
