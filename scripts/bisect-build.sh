@@ -110,10 +110,23 @@ save_objects() {	# save_objects N
 	done
 }
 
+# A patch that changes only tools/ (selftests) or Documentation/ builds
+# the same kernel objects as the prefix before it: reuse that prefix's.
+kernel_unchanged() {	# kernel_unchanged COMMIT
+	! git -C "$APPLIED_TREE" diff --name-only "$1^" "$1" |
+		grep -qvE '^(tools|Documentation)/'
+}
+
 for i in $(seq 1 "$n"); do
 	c=${commits[$((i - 1))]}
 	subj=$(git -C "$APPLIED_TREE" log -1 --format=%s "$c")
 	log=$obj/prefix-$i.log
+	if [ "$i" -gt 1 ] && [ -d "$obj/link-$((i - 1))" ] && kernel_unchanged "$c"; then
+		result OK "prefix $i/$n compiles ($subj): only tools/ or Documentation/ changed, the objects of prefix $((i - 1))"
+		rm -rf "$obj/link-$i"
+		cp -al "$obj/link-$((i - 1))" "$obj/link-$i"
+		continue
+	fi
 	if build_at "$c" "$log" && headers_alone "$log"; then
 		result OK "prefix $i/$n compiles ($subj)"
 		save_objects "$i"
