@@ -4,7 +4,7 @@
 # For each line of qemu-test/mutations.conf, boot the default variant of
 # the guest kernel with a test driver broken on purpose (a "mutate_*"
 # module parameter of lib/test_p2p_vma_*.c), run the tests the line names
-# and check, from the serial log, that exactly the tests under "must fail"
+# and check, from the boot judge's report, that exactly the tests under "must fail"
 # failed, that the controls under "must pass" passed, and that the boot's
 # judge found the kernel log clean (a mutation must fail tests, not crash
 # the kernel). One result per mutation; a mutation whose tests pass fails.
@@ -17,13 +17,11 @@ CONF=$TOP/qemu-test/mutations.conf
 SRC=tools/testing/selftests/mm/p2p-vma-tests.c
 OUT=$P2P_WORK/mutations
 
-# the kselftest results of program NAME in serial log LOG (CRLF lines):
-# "ok TEST" or "not ok TEST" per test, between the harness's BEGIN and END
-# markers
-program_results() {
-	tr -d '\r' < "$2" |
-		sed -n "/^P2P-HARNESS: BEGIN $1\$/,/^P2P-HARNESS: END $1 rc=/p" |
-		sed -n 's/^\(ok\|not ok\) [0-9]\+ \([^ #]*\).*/\1 \2/p'
+# The boot's results, from its judge's report (check-log.py already
+# frames the program's output and parses its TAP): "ok TEST" or
+# "not ok TEST" for each subtest of the one program the boot runs.
+judged_results() {
+	sed -n 's/^    \(ok\|not ok\) [0-9]\+ \([^ #]*\).*/\1 \2/p' "$1"
 }
 
 mutation() {	# mutation NAME MODULES MUST_FAIL MUST_PASS
@@ -41,11 +39,11 @@ mutation() {	# mutation NAME MODULES MUST_FAIL MUST_PASS
 	# below, its exit status is not
 	"$TOP"/qemu-test/run-guest.sh -v default -C "$dir/tests.conf" \
 		-o "$dir/boot" > "$dir/judge.log" 2> "$dir/run.log"
-	if [ ! -s "$dir/boot/serial.log" ]; then
-		result FAIL "mutation $name" "no serial log (see $dir/run.log)"
+	if ! grep -q '^KTAP version 1' "$dir/judge.log"; then
+		result FAIL "mutation $name" "no judge report (see $dir/run.log)"
 		return
 	fi
-	got=$(program_results p2p-vma "$dir/boot/serial.log")
+	got=$(judged_results "$dir/judge.log")
 	for t in ${fail//,/ }; do
 		want_fail=${t/:/.}
 		grep -qx "not ok $want_fail" <<< "$got" ||
