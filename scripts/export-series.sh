@@ -46,7 +46,7 @@ git -C "$tree" \
 	-c format.signature= -c format.coverLetter=false -c format.numbered=auto \
 	-c format.headers= -c format.suffix=.patch -c format.thread=false \
 	format-patch --quiet --zero-commit --no-signature --no-base \
-	--stat=72 --no-attach --no-to --no-cc --subject-prefix="PATCH RFC v3" \
+	--stat=72 --no-attach --no-to --no-cc --subject-prefix="PATCH RFC v4" \
 	-o "$tmp" "$base..HEAD"
 
 mkdir -p "$PATCH_DIR"
