@@ -49,16 +49,34 @@ git -C "$tree" \
 	--stat=72 --no-attach --no-to --no-cc --subject-prefix="PATCH RFC v4" \
 	-o "$tmp" "$base..HEAD"
 
+# The "#:" lines of the series file (each starts a part of the series as
+# it is mailed, scripts/mbox.sh) stay before the same patch number.
+declare -A part=()
+if [ -f "$SERIES_FILE" ]; then
+	k=0
+	while IFS= read -r line; do
+		case $line in
+		'#:'*) part[$((k + 1))]+="$line"$'\n' ;;
+		'#'* | '') ;;
+		*) k=$((k + 1)) ;;
+		esac
+	done < "$SERIES_FILE"
+fi
+
 mkdir -p "$PATCH_DIR"
 rm -f "$PATCH_DIR"/*.patch
 n=0
 {
 	printf '# Apply in this order (quilt reads this file; so does scripts/apply-series.sh).\n'
+	printf '# A "#: NAME cover=FILE lists=..." line starts a part of the series as it\n'
+	printf '# is mailed (scripts/mbox.sh -p NAME; its cover letter must reach the\n'
+	printf '# lists), mailed=no one that is never mailed.\n'
 	for f in "$tmp"/*.patch; do
 		[ -e "$f" ] || continue
+		n=$((n + 1))
+		printf '%s' "${part[$n]:-}"
 		mv "$f" "$PATCH_DIR/"
 		printf '%s\n' "${f##*/}"
-		n=$((n + 1))
 	done
 } > "$SERIES_FILE"
 msg "exported $n patches from $tree ($base..HEAD) to $PATCH_DIR"
