@@ -12,22 +12,25 @@ set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: ${0##*/} [-t TREE] [-b BASE] [-o PATCHDIR] [-s SERIES]
+usage: ${0##*/} [-t TREE] [-b BASE] [-o PATCHDIR] [-s SERIES] [-P PARTS]
   -t TREE     kernel git tree holding the branch (default $APPLIED_TREE)
   -b BASE     commit the series starts from (default: the base of this project)
   -o PATCHDIR where to write the patches (default $PATCH_DIR); its *.patch are replaced
   -s SERIES   series file to write (default $SERIES_FILE)
+  -P PARTS    series file whose "#:" lines (the parts, see below) the new
+              one keeps (default: SERIES itself, as it was)
 USAGE
 }
 
 tree=$APPLIED_TREE
-base=
-while getopts t:b:o:s:h opt; do
+base='' parts_from=''
+while getopts t:b:o:s:P:h opt; do
 	case $opt in
 	t) tree=$OPTARG ;;
 	b) base=$OPTARG ;;
 	o) PATCH_DIR=$OPTARG ;;
 	s) SERIES_FILE=$OPTARG ;;
+	P) parts_from=$OPTARG ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -51,8 +54,9 @@ git -C "$tree" \
 
 # The "#:" lines of the series file (each starts a part of the series as
 # it is mailed, scripts/mbox.sh) stay before the same patch number.
+[ -n "$parts_from" ] || parts_from=$SERIES_FILE
 declare -A part=()
-if [ -f "$SERIES_FILE" ]; then
+if [ -f "$parts_from" ]; then
 	k=0
 	while IFS= read -r line; do
 		case $line in
@@ -60,7 +64,7 @@ if [ -f "$SERIES_FILE" ]; then
 		'#'* | '') ;;
 		*) k=$((k + 1)) ;;
 		esac
-	done < "$SERIES_FILE"
+	done < "$parts_from"
 fi
 
 mkdir -p "$PATCH_DIR"
