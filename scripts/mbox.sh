@@ -82,13 +82,6 @@ if [ $all -eq 1 ] && [ $identity_only -eq 0 ]; then
 	done < <(series_parts)
 	exit 0
 fi
-read -r _ first count mailed cover _ < <(series_parts | awk -v p="$part" '$1 == p') ||
-	die "no part '$part' in $SERIES_FILE"
-[ "$mailed" = yes ] || die "part '$part' is not mailed (mailed=no in $SERIES_FILE)"
-COVER_FILE=${COVER_FILE:-$TOP/$cover}
-name=${name:-p2p-vma-$part}
-[[ $name =~ ^[a-z0-9][a-z0-9-]*$ ]] || die "series name '$name': use a-z, 0-9 and -"
-
 # 1. Who sends it. Nothing is done without an identity.
 id_name=${GIT_AUTHOR_NAME:-$(git -C "$TOP" config user.name || true)}
 id_email=${GIT_AUTHOR_EMAIL:-$(git -C "$TOP" config user.email || true)}
@@ -105,6 +98,13 @@ if [ $identity_only -eq 1 ]; then
 	msg "sending as $ident"
 	exit 0
 fi
+# Which part: the identity check above needs none (nor a series file).
+read -r _ first count mailed cover _ < <(series_parts | awk -v p="$part" '$1 == p') ||
+	die "no part '$part' in $SERIES_FILE"
+[ "$mailed" = yes ] || die "part '$part' is not mailed (mailed=no in $SERIES_FILE)"
+COVER_FILE=${COVER_FILE:-$TOP/$cover}
+name=${name:-p2p-vma-$part}
+[[ $name =~ ^[a-z0-9][a-z0-9-]*$ ]] || die "series name '$name': use a-z, 0-9 and -"
 unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_AUTHOR_DATE
 # The b4 branch is the sender's: commits and sign-offs in their name.
 export GIT_COMMITTER_NAME=$id_name GIT_COMMITTER_EMAIL=$id_email
