@@ -3,7 +3,7 @@
 #   make demo    base tree, apply, build, boot, show a peer-to-peer transfer
 #   make check   every test; ends with "N passed, N failed"
 #   make check-fresh  the two commands above in a fresh minimal Debian root
-#   make mbox    the series as mail to send, as you (git user.name/email): build/mbox/
+#   make mbox    the series as mail, one mbox per mailed part, as you: build/mbox/
 #   make bench   the benchmark: one table, as CSV and a plot too, in build/bench/
 # Variables: KERNEL_SRC=/path/to/linux (your git tree, new branch, your
 # worktree untouched), KERNEL_BASE=<ref>, P2P_WORK=<build dir>,
@@ -72,7 +72,7 @@ check-fresh:
 mbox:
 	scripts/mbox.sh -I
 	$(MAKE) --no-print-directory apply
-	scripts/mbox.sh
+	scripts/mbox.sh -a
 
 clean:
 	rm -rf build

@@ -21,7 +21,7 @@ LINUX_SOURCE_SUITE=${LINUX_SOURCE_SUITE:-trixie-backports}
 # The Debian base repository made by base-tree.sh and the tree the series is
 # applied to (a git worktree of whichever base repository is in use).
 DEB_REPO=$P2P_WORK/linux-base
-APPLIED_TREE=$P2P_WORK/linux
+APPLIED_TREE=${P2P_APPLIED_TREE:-$P2P_WORK/linux}
 GUEST_OBJ=$P2P_WORK/obj-guest
 # A second worktree for checks that check out other commits (per-patch
 # builds, quilt, tooling self-tests), so the applied tree is left alone.
@@ -63,6 +63,33 @@ series_list() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES_FILE" | awk '{print $1}'
 }
 
+# series_parts: the parts of the series as they are mailed, one line each:
+# NAME FIRST COUNT MAILED COVER LISTS (FIRST: 1-based patch number;
+# MAILED: yes or no; COVER: the cover letter, relative to the top, or -;
+# LISTS: comma separated lists its cover letter must go to, or -). A part
+# starts at a "#: NAME [cover=FILE] [lists=L1,L2] [mailed=no]" line of
+# the series file.
+series_parts() {
+	[ -f "$SERIES_FILE" ] || die "no series file at $SERIES_FILE"
+	awk '
+	function flush() { if (name != "") print name, first, cnt, mailed, cover, lists }
+	/^#:/ {
+		flush()
+		name = $2; mailed = "yes"; cover = "-"; lists = "-"; first = n + 1; cnt = 0
+		for (i = 3; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == "cover") cover = kv[2]
+			else if (kv[1] == "mailed") mailed = kv[2]
+			else if (kv[1] == "lists") lists = kv[2]
+		}
+		next
+	}
+	{ sub(/#.*/, "") }
+	/^[[:space:]]*$/ { next }
+	{ n++; cnt++ }
+	END { flush() }' "$SERIES_FILE"
+}
+
 # The git repository and ref that the series applies to.
 base_repo() {
 	if [ -n "${KERNEL_SRC:-}" ]; then
@@ -78,6 +105,31 @@ base_ref() {
 	else
 		git -C "$DEB_REPO" rev-parse --verify "$BASE_BRANCH^{commit}"
 	fi
+}
+
+# base_published: whether a reader can resolve the base commit. A user's
+# own tree (KERNEL_SRC) is taken to be upstream history; the project's
+# base is a git import of Debian's source package, whose commit exists
+# only on the machine that made it, so mail names no base-commit for it.
+base_published() {
+	[ -n "${KERNEL_SRC:-}" ]
+}
+
+# trailer_cc MESSAGE: the addresses of the "Cc:" trailers of a patch mail
+# (its message before the first "---" line), one a line; b4 and git
+# send-email copy them to the mail, as for stable@vger.kernel.org.
+trailer_cc() {
+	awk 'body && /^---$/ { exit } body && /^Cc: / { sub(/^Cc: /, ""); print }
+		!body && /^$/ { body = 1 }' "$1"
+}
+
+# checkpatch_args: what every checkpatch.pl --strict run here adds, one
+# word a line. On a base that is not upstream history (base_published
+# fails) checkpatch cannot find the commit a Fixes: tag names and warns
+# UNKNOWN_COMMIT_ID for every one; those ids are checked against public
+# mainline history by hand instead (cover-letters/fixes.txt says how).
+checkpatch_args() {
+	base_published || printf '%s\n' --ignore UNKNOWN_COMMIT_ID
 }
 
 # "7.3.4" from a kernel top-level Makefile (a path, or stdin).

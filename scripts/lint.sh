@@ -47,6 +47,7 @@ if [ ${#listed[@]} -gt 0 ] && [ ! -f "$ksrc/scripts/checkpatch.pl" ]; then
 	result FAIL "checkpatch" "no checkpatch.pl: run scripts/base-tree.sh"
 fi
 # one checkpatch per CPU at a time, results in series order
+mapfile -t cpx < <(checkpatch_args)
 cpdir=$(mktemp -d)
 ncpu=$(nproc 2>/dev/null || echo 1)
 for i in "${!listed[@]}"; do
@@ -55,7 +56,7 @@ for i in "${!listed[@]}"; do
 		continue
 	fi
 	while [ "$(jobs -rp | wc -l)" -ge "$ncpu" ]; do wait -n; done
-	(cd "$ksrc" && perl scripts/checkpatch.pl --strict "${notree[@]}" --color=never \
+	(cd "$ksrc" && perl scripts/checkpatch.pl --strict "${notree[@]}" "${cpx[@]}" --color=never \
 		--summary-file --showfile "$PATCH_DIR/$p" > "$cpdir/$i" 2>&1) &
 done
 wait

@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The mail round trip, for "make check": scripts/mbox.sh under a test-only
-# identity (GIT_AUTHOR_NAME/EMAIL below), then
+# identity (GIT_AUTHOR_NAME/EMAIL below), for each part of the series that
+# is mailed (the "#:" lines of the series file), then
 #  - without any identity, mbox.sh refuses and writes nothing (always
 #    checked, also where this clone's .git/config sets an identity; -r:
 #    only this);
 #  - every subject is "[PATCH <cover letter's prefixes> vV k/N] <subject of
-#    patch k in patches/>", N from series, and the cover letter's
-#    base-commit: is the base;
+#    patch k of the part>", N the part's count, and the cover letter's
+#    base-commit: is the base (none for a local import: the cover letter
+#    says why), with a prerequisite-patch-id: for each
+#    patch of the parts before it (b4's "git patch-id --stable"), in order;
 #  - From: is the sender, every patch's last Signed-off-by: is the sender
 #    and the placeholder signs nothing (DCO);
 #  - To/Cc: each patch's recipients are what get_maintainer.pl of the
-#    applied tree gives for it (minus the placeholder and the sender), the
+#    applied tree gives for it and its Cc: trailers (minus the placeholder
+#    and the sender), the
 #    cover letter's are all of them, linux-mm for every patch touching mm/,
-#    linux-mm and linux-pci for the cover letter;
+#    and the cover letter reaches the lists its "#:" line names;
 #  - checkpatch.pl --strict (the applied tree's) on every patch message:
 #    0 errors, 0 warnings;
-#  - "b4 am" of the mbox, then "git am" of what b4 made, onto the base
-#    gives the tree of base + patches/, with N commits by the sender.
+#  - "b4 am" of the mbox, then "git am" of what b4 made, onto the base and
+#    the parts before it, gives the tree of base + patches/ up to the end of
+#    the part, with N commits by the sender.
 # Ends with its KTAP report (lib.sh result_report).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -26,7 +31,7 @@ set -uo pipefail
 TEST_NAME="Mbox Round-Trip Test"
 TEST_EMAIL='mbox-roundtrip-test@example.invalid'
 PLACEHOLDER_EMAIL=p2p-vma@example.org
-name=p2p-vma-check
+prefix=p2p-vma-check
 out=$P2P_WORK/mbox-check
 wt=$P2P_WORK/mbox-tree
 
@@ -56,7 +61,7 @@ noident=(env -u GIT_AUTHOR_NAME -u GIT_AUTHOR_EMAIL -u GIT_CONFIG -u GIT_CONFIG_
 left=$("${noident[@]}" git -C "$TOP" config --get-regexp '^user\.(name|email)$' 2>&1)
 if [ -n "$left" ]; then
 	result FAIL "refuses without an identity" "git still finds one: $left"
-elif "${noident[@]}" "$TOP"/scripts/mbox.sh -o "$tmp/refused" -n "$name" \
+elif "${noident[@]}" "$TOP"/scripts/mbox.sh -o "$tmp/refused" -n "$prefix" \
 		> "$tmp/refused.log" 2>&1; then
 	result FAIL "refuses without an identity" "it ran"
 elif ! grep -q 'no identity' "$tmp/refused.log"; then
@@ -74,13 +79,14 @@ fi
 
 base=$(base_ref) || die "no base tree: run scripts/base-tree.sh"
 [ -d "$APPLIED_TREE" ] || die "no applied tree: run scripts/apply-series.sh"
-mapfile -t patches < <(series_list)
-n=${#patches[@]}
+mapfile -t every < <(series_list)
+mapfile -t cpx < <(checkpatch_args)
 
 # mailinfo FILE...: "index<TAB>KEY<TAB>value" lines for each message (index
 # from 0): SUBJ (unfolded, decoded), TITLE (subject without [..]), FROM,
 # TO, CC (one address each), PATH (files in the diff), SOB (Signed-off-by
-# before the ---), BODYFROM (an in-body From:), BASE (base-commit:).
+# before the ---), BODYFROM (an in-body From:), BASE (base-commit:),
+# PREREQ (prerequisite-patch-id:).
 mailinfo() {
 	python3 - "$@" <<'PY'
 import email
@@ -113,29 +119,44 @@ for i, path in enumerate(sys.argv[1:]):
         out('PATH', b)
     for sha in re.findall(r'^base-commit: (\S+)$', body, flags=re.M):
         out('BASE', sha)
+    for pid in re.findall(r'^prerequisite-patch-id: (\S+)$', body, flags=re.M):
+        out('PREREQ', pid)
 PY
 }
 # field INFO INDEX KEY: the values, one a line
 field() { awk -F '\t' -v i="$2" -v k="$3" '$1 == i && $2 == k { print $3 }' "$1"; }
 
+# prereqs_into WORKTREE: git am the patches of the parts before $part
+prereqs_into() {
+	local p
+	for p in "${every[@]:0:first - 1}"; do
+		git -C "$1" -c core.hooksPath=/dev/null -c am.threeWay=false \
+			am --no-3way --quiet "$PATCH_DIR/$p" > /dev/null 2>&1 ||
+			{ git -C "$1" am --abort > /dev/null 2>&1; return 1; }
+	done
+	fork=$(git -C "$1" rev-parse HEAD)
+}
+
+# check_part PART FIRST COUNT COVER LISTS: the checks above for one part
+check_part() {
+local part=$1 first=$2 n=$3 cover=$4 lists=$5 name=$prefix-$1 fork=$base
+local patches=("${every[@]:first - 1:n}")
 # 2. The mbox, as a test-only sender.
 if ! mbox=$(GIT_AUTHOR_NAME=$TEST_NAME GIT_AUTHOR_EMAIL=$TEST_EMAIL \
-		"$TOP"/scripts/mbox.sh -o "$out" -n "$name" 2> "$tmp/mbox.log" | tail -n 1) ||
+		"$TOP"/scripts/mbox.sh -o "$out" -p "$part" -n "$name" 2> "$tmp/mbox.log" | tail -n 1) ||
    [ ! -f "$mbox" ]; then
 	tail -n 25 "$tmp/mbox.log"
-	result FAIL "mbox.sh as '$TEST_NAME <$TEST_EMAIL>'" "exit status or no mbox"
-	result_report
-	exit
+	result FAIL "$part: mbox.sh as '$TEST_NAME <$TEST_EMAIL>'" "exit status or no mbox"
+	return
 fi
 grep 'warning:' "$tmp/mbox.log"
 dir=${mbox%.mbox}
 mapfile -t msgs < <(find "$dir" -maxdepth 1 -name '*.eml' | LC_ALL=C sort)
 if [ ${#msgs[@]} -eq $((n + 1)) ]; then
-	result OK "mbox.sh wrote the cover letter and $n patches: $mbox"
+	result OK "$part: mbox.sh wrote the cover letter and $n patches: $mbox"
 else
-	result FAIL "mbox.sh wrote the cover letter and $n patches" "${#msgs[@]} messages in $dir"
-	result_report
-	exit
+	result FAIL "$part: mbox.sh wrote the cover letter and $n patches" "${#msgs[@]} messages in $dir"
+	return
 fi
 mailinfo "${msgs[@]}" > "$tmp/info"
 patch_files=()
@@ -143,8 +164,8 @@ for p in "${patches[@]}"; do patch_files+=("$PATCH_DIR/$p"); done
 mailinfo "${patch_files[@]}" > "$tmp/pinfo"
 
 # 3. Subjects and base-commit.
-tags=$(sed -n '1s/^Subject: \[\([^]]*\)\].*/\1/p' "$TOP/COVER-LETTER.txt")
-title=$(sed -n '1s/^Subject: \[[^]]*\][[:space:]]*//p' "$TOP/COVER-LETTER.txt")
+tags=$(sed -n '1s/^Subject: \[\([^]]*\)\].*/\1/p' "$TOP/$cover")
+title=$(sed -n '1s/^Subject: \[[^]]*\][[:space:]]*//p' "$TOP/$cover")
 pfx=PATCH ver=''
 for t in $tags; do
 	case $t in
@@ -165,11 +186,27 @@ for k in $(seq 0 "$n"); do
 	fi
 	[ "$got" = "$want" ] || bad="$bad '$got' (want '$want');"
 done
-if [ -z "$bad" ]; then result OK "subjects: '$(field "$tmp/info" 0 SUBJ)', then [$pfx k/$n] and the subjects of patches/ in order"
-else result FAIL "subjects [$pfx k/$n]" "$bad"; fi
+if [ -z "$bad" ]; then result OK "$part: subjects: '$(field "$tmp/info" 0 SUBJ)', then [$pfx k/$n] and the subjects of patches/ in order"
+else result FAIL "$part: subjects [$pfx k/$n]" "$bad"; fi
 cbase=$(field "$tmp/info" 0 BASE)
-if [ "$cbase" = "$base" ]; then result OK "cover letter base-commit: $base"
-else result FAIL "cover letter base-commit: $base" "it says '${cbase:-nothing}'"; fi
+if base_published; then
+	if [ "$cbase" = "$base" ]; then result OK "$part: cover letter base-commit: $base"
+	else result FAIL "$part: cover letter base-commit: $base" "it says '${cbase:-nothing}'"; fi
+elif [ -z "$cbase" ] && grep -qi 'no base-commit' "$TOP/$cover"; then
+	result OK "$part: no base-commit: (the base $base is a local import) and the cover letter says why"
+else
+	result FAIL "$part: no base-commit: for a local base" "base-commit '${cbase:-none}', or the cover letter does not say 'no base-commit'"
+fi
+: > "$tmp/want-prereq"
+for p in "${every[@]:0:first - 1}"; do
+	git -C "$APPLIED_TREE" patch-id --stable < "$PATCH_DIR/$p" | awk '{print $1}' >> "$tmp/want-prereq"
+done
+field "$tmp/info" 0 PREREQ > "$tmp/got-prereq"
+if cmp -s "$tmp/want-prereq" "$tmp/got-prereq"; then
+	result OK "$part: prerequisite-patch-id: the $((first - 1)) patches of the parts before it, in order"
+else
+	result FAIL "$part: prerequisite-patch-id" "$(wc -l < "$tmp/got-prereq") named, want the $((first - 1)) patches before the part"
+fi
 
 # 4. Identity and DCO.
 bad=
@@ -183,8 +220,8 @@ for k in $(seq 0 "$n"); do
 	! field "$tmp/info" "$k" SOB | grep -qiF "<$PLACEHOLDER_EMAIL>" ||
 		bad="$bad $k: placeholder Signed-off-by;"
 done
-if [ -z "$bad" ]; then result OK "From: and last Signed-off-by: are the sender, no placeholder sign-off"
-else result FAIL "From: and Signed-off-by: (DCO)" "$bad"; fi
+if [ -z "$bad" ]; then result OK "$part: From: and last Signed-off-by: are the sender, no placeholder sign-off"
+else result FAIL "$part: From: and Signed-off-by: (DCO)" "$bad"; fi
 
 # 5. Recipients.
 rcpt() { { field "$tmp/info" "$1" TO; field "$tmp/info" "$1" CC; } | sort -u; }
@@ -194,6 +231,7 @@ for k in $(seq 1 "$n"); do
 	m=${msgs[$k]}
 	rcpt "$k" > "$tmp/rcpt"
 	"$TOP"/scripts/mbox-get-maintainer.sh < "$m" > "$tmp/gm" 2>/dev/null
+	trailer_cc "$m" >> "$tmp/gm"
 	python3 -c 'import email.utils, sys
 for n, a in email.utils.getaddresses([l.strip() for l in open(sys.argv[1]) if l.strip()]):
     print(a.lower())' "$tmp/gm" | grep -vixF -e "$PLACEHOLDER_EMAIL" -e "$TEST_EMAIL" | sort -u > "$tmp/want"
@@ -209,28 +247,28 @@ for n, a in email.utils.getaddresses([l.strip() for l in open(sys.argv[1]) if l.
 	[ -z "$extra" ] || why="$why not on the cover letter: $extra;"
 	grep -qixF "$PLACEHOLDER_EMAIL" "$tmp/rcpt" && why="$why the placeholder is a recipient;"
 	if [ -z "$why" ]; then
-		result OK "patch $k/$n To/Cc = get_maintainer.pl ($(wc -l < "$tmp/rcpt") addresses; lists: ${lists% })"
+		result OK "$part: patch $k/$n To/Cc = get_maintainer.pl ($(wc -l < "$tmp/rcpt") addresses; lists: ${lists% })"
 	else
-		result FAIL "patch $k/$n To/Cc" "$why"
+		result FAIL "$part: patch $k/$n To/Cc" "$why"
 	fi
 done
 why=
-for l in linux-mm@kvack.org linux-pci@vger.kernel.org; do
-	grep -qx "$l" "$tmp/rcpt0" || why="$why no $l;"
+for l in ${lists//,/ }; do
+	[ "$l" = - ] || grep -qx "$l" "$tmp/rcpt0" || why="$why no $l;"
 done
 sort -u "$tmp/all" | cmp -s - "$tmp/rcpt0" ||
 	why="$why not the union of the patches': $(sort -u "$tmp/all" | diff - "$tmp/rcpt0" | grep '^[<>]' | tr '\n' ' ');"
 grep -qixF "$PLACEHOLDER_EMAIL" "$tmp/rcpt0" && why="$why the placeholder is a recipient;"
 if [ -z "$why" ]; then
-	result OK "cover letter To/Cc: all $(wc -l < "$tmp/rcpt0") recipients of the patches, linux-mm and linux-pci among them"
+	result OK "$part: cover letter To/Cc: all $(wc -l < "$tmp/rcpt0") recipients of the patches, ${lists//,/ } among them"
 else
-	result FAIL "cover letter To/Cc" "$why"
+	result FAIL "$part: cover letter To/Cc" "$why"
 fi
 
 # 6. checkpatch --strict on what is sent.
 for k in $(seq 1 "$n"); do
 	m=${msgs[$k]}
-	cp_out=$(cd "$APPLIED_TREE" && perl scripts/checkpatch.pl --strict --color=never \
+	cp_out=$(cd "$APPLIED_TREE" && perl scripts/checkpatch.pl --strict "${cpx[@]}" --color=never \
 		--summary-file --showfile "$m" 2>&1)
 	checkpatch_result "${m##*/}" "$cp_out"
 done
@@ -239,48 +277,55 @@ done
 # mbox goes to b4 on stdin: b4 0.12 reads a named mbox with Python's mailbox
 # module and crashes on folded Subject: lines; stdin goes through git
 # mailsplit --mboxrd.
-want_tree=$(git -C "$APPLIED_TREE" rev-parse 'HEAD^{tree}')
+after=$(( ${#every[@]} - first - n + 1 ))
+want_tree=$(git -C "$APPLIED_TREE" rev-parse "HEAD~$after^{tree}")
 branch_tree=$(git -C "$wt" rev-parse "b4/$name^{tree}" 2>/dev/null)
-mkdir -p "$tmp/am"
+mkdir -p "$tmp/am-$part"
 if ! (cd "$wt" && GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0="$TEST_NAME" \
 		GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1="$TEST_EMAIL" \
-		b4 --offline-mode --no-interactive am -m - -o "$tmp/am" < "$mbox") > "$tmp/am.log" 2>&1; then
+		b4 --offline-mode --no-interactive am -m - -o "$tmp/am-$part" < "$mbox") > "$tmp/am.log" 2>&1; then
 	tail -n 20 "$tmp/am.log"
-	result FAIL "b4 am of the mbox" "exit status"
+	result FAIL "$part: b4 am of the mbox" "exit status"
 else
-	mapfile -t mbx < <(find "$tmp/am" -name '*.mbx')
+	mapfile -t mbx < <(find "$tmp/am-$part" -name '*.mbx')
 	total=$(sed -n 's/^Total patches: //p' "$tmp/am.log")
 	if [ ${#mbx[@]} -ne 1 ] || [ "$total" != "$n" ]; then
 		tail -n 20 "$tmp/am.log"
-		result FAIL "b4 am of the mbox" "${#mbx[@]} mbx files, 'Total patches: $total', want $n"
-	elif ! grep -q "Base: using specified base-commit $base" "$tmp/am.log"; then
+		result FAIL "$part: b4 am of the mbox" "${#mbx[@]} mbx files, 'Total patches: $total', want $n"
+	elif base_published && ! grep -q "Base: using specified base-commit $base" "$tmp/am.log"; then
 		grep 'Base:' "$tmp/am.log"
-		result FAIL "b4 am of the mbox" "b4 does not find base-commit $base"
+		result FAIL "$part: b4 am of the mbox" "b4 does not find base-commit $base"
 	else
-		result OK "b4 am: $n patches, base-commit $base"
-		if ! worktree_at "$wt" "$base"; then
-			result FAIL "git am of b4's mbox onto the base" "no worktree at $base"
+		result OK "$part: b4 am: $n patches, base-commit $base"
+		if ! worktree_at "$wt" "$base" || ! prereqs_into "$wt"; then
+			result FAIL "$part: git am of b4's mbox onto the base and the parts before it" "no worktree at $base and the parts before"
 		elif ! git -C "$wt" -c core.hooksPath=/dev/null -c am.threeWay=false \
 				am --no-3way --quiet "${mbx[0]}" > "$tmp/gitam.log" 2>&1; then
 			tail -n 20 "$tmp/gitam.log"
 			git -C "$wt" am --abort > /dev/null 2>&1
-			result FAIL "git am of b4's mbox onto the base" "does not apply"
+			result FAIL "$part: git am of b4's mbox onto the base and the parts before it" "does not apply"
 		else
 			got_tree=$(git -C "$wt" rev-parse 'HEAD^{tree}')
-			count=$(git -C "$wt" rev-list --count "$base..HEAD")
-			authors=$(git -C "$wt" log --format='%an <%ae>' "$base..HEAD" | sort -u | tr '\n' ' ')
+			count=$(git -C "$wt" rev-list --count "$fork..HEAD")
+			authors=$(git -C "$wt" log --format='%an <%ae>' "$fork..HEAD" | sort -u | tr '\n' ' ')
 			printf 'tree of base + git am of the mbox: %s\n' "$got_tree"
-			printf 'tree of base + patches/ (%s):    %s\n' "$APPLIED_TREE" "$want_tree"
+			printf 'tree of base + patches/ to the part (%s): %s\n' "$APPLIED_TREE" "$want_tree"
 			printf 'tree of b4/%s:               %s\n' "$name" "${branch_tree:-none}"
 			if [ "$got_tree" = "$want_tree" ] && [ "$got_tree" = "$branch_tree" ] &&
 			   [ "$count" = "$n" ] && [ "$authors" = "$TEST_NAME <$TEST_EMAIL> " ]; then
-				result OK "round trip: base + git am of the mbox = base + patches/ (tree $got_tree, $n commits by the sender)"
+				result OK "$part: round trip: base + git am of the mbox = base + patches/ (tree $got_tree, $n commits by the sender)"
 			else
-				result FAIL "round trip: base + git am of the mbox = base + patches/" \
+				result FAIL "$part: round trip: base + git am of the mbox = base + patches/" \
 					"tree $got_tree vs $want_tree, $count commits, authors $authors"
 			fi
 		fi
 	fi
 fi
+}
+
+while read -r part first count mailed cover lists; do
+	[ "$mailed" = yes ] || continue
+	check_part "$part" "$first" "$count" "$cover" "$lists"
+done < <(series_parts)
 
 result_report

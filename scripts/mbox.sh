@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The series as mail, ready to send: patches/ (in series order) plus
-# COVER-LETTER.txt become a threaded set of messages and one mbox, made by
-# b4 under the identity of whoever runs this.
+# The series as mail, ready to send, one part at a time: the patches of a
+# part of the series file ("#: NAME cover=FILE" starts one) plus its cover
+# letter become a threaded set of messages and one mbox, made by b4 under
+# the identity of whoever runs this. -a does every part that is mailed.
 #
 #  - Identity: GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL if set, else git's user.name
 #    and user.email; no identity, no mbox. Patches whose author is the
@@ -10,7 +11,10 @@
 #    placeholder's Signed-off-by and gets the sender's (git commit -s), so
 #    From: and the last Signed-off-by: match, as the DCO wants.
 #  - b4 prep: a branch b4/NAME in a worktree of the base repository
-#    ($P2P_WORK/mbox-tree) with the series on the base, the cover letter
+#    ($P2P_WORK/mbox-tree) with the part on the base and the parts before
+#    it (its prerequisites: they are named in the cover letter as b4 does,
+#    "prerequisite-patch-id:", with the real base as base-commit), the
+#    cover letter
 #    in the branch description (b4's "branch-description" cover strategy:
 #    no extra commit, the branch holds exactly the series), and the version
 #    and extra prefixes (RFC) from the Subject: line of COVER-LETTER.txt.
@@ -24,20 +28,23 @@
 #
 # Output: OUTDIR/NAME-vV/*.eml (one message each, for git send-email) and
 # OUTDIR/NAME-vV.mbox (all of them, mboxrd). The cover letter's
-# base-commit: is the base the series was applied to.
+# base-commit: is the base the series was applied to, if a reader can
+# resolve it (base_published; not for the project's Debian import).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 PLACEHOLDER_EMAIL=p2p-vma@example.org
-COVER_FILE=${COVER_FILE:-$TOP/COVER-LETTER.txt}
 
 usage() {
 	cat <<USAGE
-usage: ${0##*/} [-I] [-o OUTDIR] [-n NAME] [-t TREE] [-w WORKTREE]
+usage: ${0##*/} [-I] [-a | -p PART] [-o OUTDIR] [-n NAME] [-t TREE] [-w WORKTREE]
   -I           only check that there is an identity to send as, then exit
+  -p PART      the part of the series file to mail (default core)
+  -a           every part that is mailed, one mbox each (-n is the prefix)
   -o OUTDIR    where the messages and the mbox go (default $P2P_WORK/mbox)
-  -n NAME      series name: branch b4/NAME, files NAME-vV (default p2p-vma)
+  -n NAME      series name: branch b4/NAME, files NAME-vV (default
+               p2p-vma-PART)
   -t TREE      applied tree that get_maintainer.pl runs in; must hold the
                same tree as base + patches/ (default $APPLIED_TREE)
   -w WORKTREE  b4's worktree (default $P2P_WORK/mbox-tree)
@@ -46,13 +53,17 @@ USAGE
 }
 
 outdir=$P2P_WORK/mbox
-name=p2p-vma
+name=''
+part=core all=0
 identity_only=0
 tree=$APPLIED_TREE
 wt=$P2P_WORK/mbox-tree
-while getopts Io:n:t:w:h opt; do
+args=("$@")
+while getopts Iap:o:n:t:w:h opt; do
 	case $opt in
 	I) identity_only=1 ;;
+	a) all=1 ;;
+	p) part=$OPTARG ;;
 	o) outdir=$(abspath "$OPTARG") ;;
 	n) name=$OPTARG ;;
 	t) tree=$(abspath "$OPTARG") ;;
@@ -61,8 +72,16 @@ while getopts Io:n:t:w:h opt; do
 	*) usage >&2; exit 2 ;;
 	esac
 done
-[[ $name =~ ^[a-z0-9][a-z0-9-]*$ ]] || die "series name '$name': use a-z, 0-9 and -"
-
+if [ $all -eq 1 ] && [ $identity_only -eq 0 ]; then
+	# once per mailed part, with the same options but -a
+	rest=()
+	for a in "${args[@]}"; do [ "$a" = -a ] || rest+=("$a"); done
+	while read -r p _ _ mailed _; do
+		[ "$mailed" = yes ] || continue
+		"$0" "${rest[@]}" -p "$p" -n "${name:-p2p-vma}-$p" || exit
+	done < <(series_parts)
+	exit 0
+fi
 # 1. Who sends it. Nothing is done without an identity.
 id_name=${GIT_AUTHOR_NAME:-$(git -C "$TOP" config user.name || true)}
 id_email=${GIT_AUTHOR_EMAIL:-$(git -C "$TOP" config user.email || true)}
@@ -79,6 +98,13 @@ if [ $identity_only -eq 1 ]; then
 	msg "sending as $ident"
 	exit 0
 fi
+# Which part: the identity check above needs none (nor a series file).
+read -r _ first count mailed cover _ < <(series_parts | awk -v p="$part" '$1 == p') ||
+	die "no part '$part' in $SERIES_FILE"
+[ "$mailed" = yes ] || die "part '$part' is not mailed (mailed=no in $SERIES_FILE)"
+COVER_FILE=${COVER_FILE:-$TOP/$cover}
+name=${name:-p2p-vma-$part}
+[[ $name =~ ^[a-z0-9][a-z0-9-]*$ ]] || die "series name '$name': use a-z, 0-9 and -"
 unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_AUTHOR_DATE
 # The b4 branch is the sender's: commits and sign-offs in their name.
 export GIT_COMMITTER_NAME=$id_name GIT_COMMITTER_EMAIL=$id_email
@@ -107,16 +133,18 @@ if grep -n '^#' "$COVER_FILE" >&2; then
 	die "$COVER_FILE: b4 drops lines starting with '#' (above) from a cover letter"
 fi
 
-mapfile -t patches < <(series_list)
+mapfile -t every < <(series_list)
+prereqs=("${every[@]:0:first - 1}")
+patches=("${every[@]:first - 1:count}")
 n=${#patches[@]}
-[ "$n" -gt 0 ] || die "series is empty"
+[ "$n" -gt 0 ] || die "part '$part' is empty"
 for p in "${patches[@]}"; do
 	if grep -qiE "^\+M:.*<${PLACEHOLDER_EMAIL//./\\.}>" "$PATCH_DIR/$p"; then
 		msg "warning: $p makes the placeholder a maintainer (M: in MAINTAINERS): put a real one there before sending"
 	fi
 done
 if [ -n "$claimed" ] && [ "$claimed" != "$n" ]; then
-	msg "warning: $COVER_FILE says 0/$claimed but series has $n patches; the mail says 0/$n (update the cover letter and its shortlog)"
+	msg "warning: $COVER_FILE says 0/$claimed but part '$part' has $n patches; the mail says 0/$n (update the cover letter and its shortlog)"
 fi
 
 # 3. The applied tree, where get_maintainer.pl runs.
@@ -176,21 +204,43 @@ ${shortlog}
 
 ${diffstat}
 ---
-base-commit: @BASE@
-change-id: ${change_id}
-
+@BASE@change-id: ${change_id}
+@PREREQ@
 Best regards,
 -- 
 ${signature}
 TEMPLATE
-sed -i "s/@BASE@/$base/" "$tmp/cover-template"
+if base_published; then
+	sed -i "s/@BASE@/base-commit: $base\n/" "$tmp/cover-template"
+else
+	# the cover letter says why there is none
+	sed -i "s/@BASE@//" "$tmp/cover-template"
+fi
+# the parts before this one, as b4 names prerequisites it cannot fetch
+: > "$tmp/prereq"
+for p in "${prereqs[@]}"; do
+	id=$(git -C "$tree" patch-id --stable < "$PATCH_DIR/$p" | awk '{print $1}')
+	[ -n "$id" ] || die "no patch-id for $p"
+	printf 'prerequisite-patch-id: %s\n' "$id" >> "$tmp/prereq"
+done
+python3 - "$tmp/cover-template" "$tmp/prereq" <<'PY'
+import sys
+t, p = sys.argv[1:3]
+s = open(t).read().replace('@PREREQ@', open(p).read())
+open(t, 'w').write(s)
+PY
 gitcfg b4.prep-cover-template "$tmp/cover-template"
 
-# 6. b4 prep: a fresh branch b4/NAME on the base (only one this script made
-# is ever deleted).
+# 6. b4 prep: a fresh branch b4/NAME on the base and the parts before this
+# one (only a branch this script made is ever deleted).
 branch=b4/$name
 worktree_at "$wt" "$base" "$name-base" ||
 	die "cannot check out $base in $wt"
+for p in "${prereqs[@]}"; do
+	git -C "$wt" am --no-3way --quiet --keep-cr "$PATCH_DIR/$p" ||
+		{ git -C "$wt" am --abort || true; die "$p does not apply to $base"; }
+done
+fork=$(git -C "$wt" rev-parse HEAD)
 if git -C "$wt" rev-parse -q --verify "refs/heads/$branch" >/dev/null; then
 	[ "$(git -C "$wt" config --bool "branch.$branch.p2p-vma-mbox" || true)" = true ] ||
 		die "branch $branch exists and was not made by ${0##*/}: delete it or use -n"
@@ -199,7 +249,7 @@ fi
 prefix_args=()
 [ ${#extras[@]} -eq 0 ] || prefix_args=(--set-prefixes "${extras[@]}")
 ( gitcfg core.editor "cp -- $(printf '%q' "$tmp/cover")"
-  b4run prep -n "$name" -f "$base" --force-revision "$version" "${prefix_args[@]}" --edit-cover ) ||
+  b4run prep -n "$name" -f "$fork" --force-revision "$version" "${prefix_args[@]}" --edit-cover ) ||
 	die "b4 prep failed"
 [ "$(git -C "$wt" symbolic-ref --short HEAD)" = "$branch" ] || die "b4 prep did not make $branch"
 git -C "$wt" config "branch.$branch.p2p-vma-mbox" true
@@ -218,9 +268,10 @@ for p in "${patches[@]}"; do
 		--signoff "${author[@]}" -F "$tmp/msg"
 done
 mine=$(git -C "$wt" rev-parse 'HEAD^{tree}')
-applied=$(git -C "$tree" rev-parse 'HEAD^{tree}')
+after=$(( ${#every[@]} - first - count + 1 ))
+applied=$(git -C "$tree" rev-parse "HEAD~$after^{tree}")
 [ "$mine" = "$applied" ] ||
-	die "$tree (tree $applied) is not base + patches/ (tree $mine): run make apply"
+	die "$tree at HEAD~$after (tree $applied) is not base + patches/ up to part '$part' (tree $mine): run make apply"
 
 # 8. To/Cc for the cover letter, then the messages.
 b4run prep --auto-to-cc >&2 || die "b4 prep --auto-to-cc failed"
@@ -278,6 +329,7 @@ PY
 for m in "${msgs[@]:1}"; do
 	"$TOP"/scripts/mbox-get-maintainer.sh --nol < "$tmp/out/$m" > "$tmp/to"
 	"$TOP"/scripts/mbox-get-maintainer.sh --nom < "$tmp/out/$m" > "$tmp/cc"
+	trailer_cc "$tmp/out/$m" >> "$tmp/cc"
 	set_recipients "$tmp/out/$m" "$tmp/to" "$tmp/cc" "$PLACEHOLDER_EMAIL,$id_email"
 done
 

@@ -9,7 +9,8 @@ set -euo pipefail
 [ -d "$APPLIED_TREE" ] || die "no applied tree: run scripts/apply-series.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$TOP"/scripts/export-series.sh -t "$APPLIED_TREE" -o "$tmp/patches" -s "$tmp/series" 2>/dev/null
+"$TOP"/scripts/export-series.sh -t "$APPLIED_TREE" -o "$tmp/patches" -s "$tmp/series" \
+	-P "$SERIES_FILE" 2>/dev/null
 if ! diff -u "$SERIES_FILE" "$tmp/series" >&2; then
 	die "exported series differs from $SERIES_FILE"
 fi

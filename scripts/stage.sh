@@ -92,11 +92,16 @@ run_stage() {
 }
 
 # totals_eval EXPR TESTS_CONF N: the number of results EXPR pins (see
-# scripts/check-totals.conf): N the patches, boot:V what TESTS_CONF pins
-# for variant V. Prints the number, then the expression with the values put
+# scripts/check-totals.conf): N the patches, M those that are mailed, P
+# the parts that are mailed (series_parts), boot:V what TESTS_CONF pins for
+# variant V. Prints the number, then the expression with the values put
 # in; fails on anything else in EXPR.
 totals_eval() {
-	local expr=$1 conf=$2 n=$3 v sum
+	local expr=$1 conf=$2 n=$3 v sum m p
+	if [[ $expr == *[MP]* ]]; then
+		read -r m p < <(series_parts | awk '$4 == "yes" { m += $3; p++ } END { print m + 0, p + 0 }') ||
+			return 1
+	fi
 	while [[ $expr =~ boot:([A-Za-z0-9_-]+) ]]; do
 		v=${BASH_REMATCH[1]}
 		# cases (CASES or CASES/SKIPS) and host checks of each program of v
@@ -105,6 +110,8 @@ totals_eval() {
 		expr=${expr//"boot:$v"/$sum}
 	done
 	expr=${expr//N/$n}
+	[[ $expr != *M* ]] || expr=${expr//M/$m}
+	[[ $expr != *P* ]] || expr=${expr//P/$p}
 	[[ $expr =~ ^[0-9+*()\ -]+$ ]] || return 1
 	printf '%d %s\n' "$((expr))" "$expr"
 }
