@@ -52,6 +52,10 @@ RANGES = [("p2p_pinned", "p2p"), ("p2p_dma_buf_fd", "fd"), ("gup_anon", "RAM"),
 GOAL_RAM_4K = 1000	# 1G by pointer vs pinning 4 KiB pages of RAM
 GOAL_RAM_THP = 50	# ... vs THP-backed RAM
 GOAL_PTR_FD = 1.1	# the pointer route against the dma-buf fd route
+# The scale rows of p2p-vma-bench -S
+SCALE_IMPORTERS = [1, 16, 256, 1024]
+SCALE_VMAS = [1, 16, 256, 4096]
+GOAL_REVOKE = 10	# revoking 1024 pinned importers against 1
 # Kernel options that charge the paths per page, per entry or per lock:
 # a kernel with any of them is a debug kernel, whose times judge nothing.
 DEBUG_OPTIONS = ["KASAN", "KCSAN", "KMSAN", "PROVE_LOCKING", "LOCKDEP",
@@ -100,8 +104,13 @@ def human_bytes(n):
     return f"{n} B"
 
 
+def ints(text):
+    return [int(x) for x in text.split(",") if x]
+
+
 def parse(path):
     env, runs, memmap, latency = {}, {}, {}, {}
+    scale = {"revoke": {}, "vmas": {}, "memory": {}}
     with open(path, errors="replace") as f:
         for raw in f:
             line = re.sub(r"^\[\s*\d+\.\d+\]\s?", "", raw.rstrip("\r\n"))
@@ -125,6 +134,16 @@ def parse(path):
                     "total": [a + b for a, b in zip(maps, unmaps)],
                     "huge_kib": int(huge) if huge is not None else None,
                 }
+            elif what == "scale" and kv.get("kind") == "revoke":
+                scale["revoke"][int(kv["importers"])] = {
+                    "move": ints(kv["move"]), "last": ints(kv["last"]),
+                    "mem": ints(kv["mem"]), "size": int(kv["size"])}
+            elif what == "scale" and kv.get("kind") == "vmas":
+                scale["vmas"][int(kv["vmas"])] = {
+                    k: ints(kv[k]) for k in ("map", "unmap", "map_one", "unmap_one")}
+                scale["vmas"][int(kv["vmas"])]["ranges"] = int(kv["ranges"])
+            elif what == "memory":
+                scale["memory"][kv["kind"]] = (int(kv["size"]), int(kv["bytes"]))
             elif what == "memmap":
                 memmap[kv["what"]] = (int(kv["pages"]), int(kv["bar_bytes"]))
             elif what == "latency":
@@ -134,7 +153,7 @@ def parse(path):
                     "unmapped": [int(x) for x in kv.get("unmapped", "").split(",")
                                  if x],
                 }
-    return env, runs, memmap, latency
+    return env, runs, memmap, latency, scale
 
 
 def med(runs, method, size, key="total"):
@@ -202,6 +221,9 @@ def main():
     ap.add_argument("--machine", default="",
                     help="the guest machine in words (RAM, CPUs)")
     ap.add_argument("--judge", help="the boot judge's output, to add its counts")
+    ap.add_argument("--iommu", action="store_true",
+                    help="the IOMMU table: no scale rows, no goals (they are "
+                    "for the bus-address path)")
     ap.add_argument("--config", help="the .config of the kernel the guest ran: "
                     "goals are judged only if it has none of the debug options")
     args = ap.parse_args()
@@ -213,11 +235,13 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     try:
-        env, runs, memmap, latency = parse(args.log)
+        env, runs, memmap, latency, scale = parse(args.log)
     except (OSError, KeyError, ValueError) as e:
         env, runs, memmap, latency = {}, {}, {}, {}
+        scale = {"revoke": {}, "vmas": {}, "memory": {}}
         result(False, "figures in the serial log", str(e))
     sizes = sorted({s for _, s in runs})
+    big = sizes[-1] if sizes else None
     methods = [m for m, _ in PATHS]
     missing = [f"{m} {size_name(s)}" for s in sizes for m in methods
                if (m, s) not in runs and not (m == "gup_anon_thp" and s < 2 << 20)]
@@ -225,6 +249,11 @@ def main():
            "missing: " + ", ".join(missing[:6]) if sizes else "none at all")
     result({"exporter", "p2pdma"} <= memmap.keys(), "memmap figures")
     result({"invalidate", "revoke"} <= latency.keys(), "latency figures")
+    if not args.iommu:
+        result(set(SCALE_IMPORTERS) <= scale["revoke"].keys() and
+               set(SCALE_VMAS) <= scale["vmas"].keys() and
+               {"pinned", "dynamic"} <= scale["memory"].keys(),
+               "scale figures: revocations, vmas, memory per mapping")
 
     cpu, ncpu, qemu = host_facts()
     reps = sorted({len(r["total"]) for r in runs.values()})
@@ -243,6 +272,10 @@ def main():
     production = debug == []
     out.append(f"kernel:  {env.get('kernel', '?')}")
     out.append(f"config:  {kind}")
+    if args.iommu:
+        out.append("iommu:   VT-d, strict; the importer is an edu behind the host "
+                   "bridge, so every p2p mapping is IOVA (dma_iova_link()), RAM and "
+                   "P2PDMA through dma_map_sgtable() and the IOMMU")
     out.append("caveat:  TCG emulates the CPU: absolute times mean little; the "
                "ratios and counts, all from this one boot, do." +
                ("" if production else " A debug kernel charges every path "
@@ -306,13 +339,45 @@ def main():
         out.append(text + f" (median of {len(lat['notify'])}, "
                    f"{size_name(lat['size'])} mapping)")
 
+    rv = scale["revoke"]
+    if rv:
+        out.append("scale:   revocation of N pinned importers of one range by a move "
+                   "(median us: the move ioctl / the last importer unmapped; "
+                   "slab+vmalloc per armed importer): " + "; ".join(
+                       f"{n}: {us(statistics.median(r['move']))}/"
+                       f"{us(statistics.median(r['last']))} "
+                       f"({statistics.median(r['mem']) / n:.0f} B)"
+                       for n, r in sorted(rv.items())))
+    vm = scale["vmas"]
+    if vm:
+        out.append("scale:   dynamic map+unmap of N one-page vmas against one vma "
+                   "of N pages (median us): " + "; ".join(
+                       f"{n}: {us(statistics.median([a + b for a, b in zip(r['map'], r['unmap'])]))}"
+                       f" vs {us(statistics.median([a + b for a, b in zip(r['map_one'], r['unmap_one'])]))}"
+                       f" ({r['ranges']} range{'s' if r['ranges'] != 1 else ''})"
+                       for n, r in sorted(vm.items())))
+    mem = scale["memory"]
+    if mem:
+        out.append("memory:  what one armed mapping keeps (slab + vmalloc): " +
+                   ", ".join(f"{k} {size_name(sz)} {human_bytes(max(b, 0))}"
+                             for k, (sz, b) in sorted(mem.items())) +
+                   "; RAM has 64 B of struct page per 4 KiB page (16 MiB per "
+                   "GiB) before any pin, and its pin adds an sg_table")
+    if big and ("p2p_dynamic", big) in runs:
+        out.append(f"hmm:     a dynamic map of {size_name(big)} faults "
+                   f"{big >> 12} pfns with hmm_range_fault() and maps each with "
+                   f"hmm_dma_map_pfn(): {us(med(runs, 'p2p_dynamic', big, 'map'))} us "
+                   f"map, {us(med(runs, 'p2p_dynamic', big, 'unmap'))} us unmap, "
+                   f"{runs[('p2p_dynamic', big)]['ranges']} DMA range(s)")
+
     def verdict(ok, why=""):
+        if args.iommu:
+            return "not judged here (the goals are for the bus-address table)"
         if not production:
             return "not judged (" + ("debug kernel" if debug else
                                      "kernel config unknown") + ")"
         return ("met" if ok else "NOT met") + (f" ({why})" if why else "")
 
-    big = sizes[-1] if sizes else None
     if big:
         p2p = med(runs, "p2p_pinned", big)
         r4k, rthp = med(runs, "gup_anon", big), med(runs, "gup_anon_thp", big)
@@ -345,8 +410,15 @@ def main():
         if "exporter" in memmap:
             out.append(f"goal:    0 bytes of memmap for the exported BAR: "
                        f"{verdict(memmap['exporter'][0] == 0)}")
-        out.append("goal:    revoke of 1024 pinned importers < 10x that of 1: "
-                   "not measured (no scale rows in this benchmark yet)")
+    if 1 in rv and 1024 in rv:
+        one, many = (statistics.median(rv[n]["last"]) for n in (1, 1024))
+        r = many / one if one else math.inf
+        out.append(f"goal:    revoke of 1024 pinned importers < {GOAL_REVOKE}x the "
+                   f"time of 1 (last importer unmapped): {r:.1f}x: "
+                   f"{verdict(r < GOAL_REVOKE)}")
+    else:
+        out.append("goal:    revoke of 1024 pinned importers: not measured "
+                   "(run p2p-vma-bench with -S)")
 
     text = "\n".join(out) + "\n"
     sys.stdout.write(text)
@@ -381,6 +453,16 @@ def main():
             for (m, s), r in sorted(runs.items(), key=lambda x: (x[0][1], x[0][0])):
                 for i, (a, b) in enumerate(zip(r["map"], r["unmap"])):
                     w.writerow([m, s, i, a, b, r["ranges"], r["pages"]])
+            for n, r in sorted(scale["revoke"].items()):
+                for i, (a, b) in enumerate(zip(r["move"], r["last"])):
+                    w.writerow([f"scale_revoke_{n}", r["size"], i, a, b, "", ""])
+            for n, r in sorted(scale["vmas"].items()):
+                for i, v in enumerate(zip(r["map"], r["unmap"], r["map_one"],
+                                          r["unmap_one"])):
+                    w.writerow([f"scale_vmas_{n}", n * 4096, i, v[0], v[1],
+                                r["ranges"], ""])
+                    w.writerow([f"scale_one_vma_{n}", n * 4096, i, v[2], v[3],
+                                "", ""])
             for kind, lat in sorted(latency.items()):
                 for i, n in enumerate(lat["notify"]):
                     un = lat["unmapped"][i] if lat["unmapped"] else ""

@@ -55,9 +55,31 @@ rm -rf "$out/guest" "$out/judge.txt" "$out/bench.txt" "$out/bench.csv" \
 if [ "$obj" = "$BENCH_OBJ" ]; then
 	"$TOP"/scripts/build-kernel.sh -O "$obj" "${BENCH_FRAGMENTS[@]}"
 fi
+
+# bench VARIANT OUTDIR [REPORT ARGS...]: one boot and its report
+bench() {
+	local v=$1 o=$2 rc=0
+	shift 2
+	"$TOP"/qemu-test/run-guest.sh -v "$v" -O "$obj" -o "$o/guest" > "$o/judge.txt" || rc=$?
+	msg "boot judge ($v): exit $rc (its report: $o/judge.txt; serial log $o/guest/serial.log)"
+	python3 "$TOP"/qemu-test/bench-report.py --log "$o/guest/serial.log" \
+		--out "$o" --accel "${QEMU_ACCEL:-tcg}" --machine "$machine" \
+		--judge "$o/judge.txt" --config "$obj/.config" "$@"
+}
+
+if [ "$variant" = bench-tiny ]; then
+	bench "$variant" "$out"
+	exit
+fi
+# The IOMMU table first, into its own directory, then the main one, whose
+# KTAP report stays the last thing printed; both must pass.
+rm -rf "$out/iommu"
+mkdir -p "$out/iommu"
+irc=0
+bench bench-iommu "$out/iommu" --iommu > "$out/iommu/report.txt" || irc=$?
+msg "IOMMU table: $out/iommu/bench.txt (exit $irc)"
+sed -n '1,/^KTAP version/p' "$out/iommu/report.txt" | sed '$d'
 rc=0
-"$TOP"/qemu-test/run-guest.sh -v "$variant" -O "$obj" -o "$out/guest" > "$out/judge.txt" || rc=$?
-msg "boot judge: exit $rc (its report: $out/judge.txt; serial log $out/guest/serial.log)"
-exec python3 "$TOP"/qemu-test/bench-report.py --log "$out/guest/serial.log" \
-	--out "$out" --accel "${QEMU_ACCEL:-tcg}" --machine "$machine" \
-	--judge "$out/judge.txt" --config "$obj/.config"
+bench "$variant" "$out" || rc=$?
+[ "$irc" -eq 0 ] || die "the IOMMU table's report failed: $out/iommu/report.txt"
+exit "$rc"
