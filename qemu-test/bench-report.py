@@ -171,6 +171,31 @@ def hi(runs, method, size):
     return max(r["total"]) if r else None
 
 
+def preceding(env, runs, size):
+    """For each timed repetition at @size, the path timed just before it.
+
+    p2p-vma-bench runs repetition r = 0 (a warm-up, dropped), 1, ... n:
+    step k of repetition r is (r + k * (1 + r % (S - 1))) % S for S steps
+    (a prime number of them); "env steps" names the steps. Returns
+    {path: [(time, previous step), ...]} or {}.
+    """
+    steps = env.get("steps", "").split(",")
+    if len(steps) < 2:
+        return {}
+    n = max((len(r["total"]) for (m, sz), r in runs.items() if sz == size),
+            default=0)
+    S = len(steps)
+    seq = [(r - 1, steps[(r + k * (1 + r % (S - 1))) % S])
+           for r in range(n + 1) for k in range(S)]
+    out = {}
+    for idx, (rep_i, step) in enumerate(seq):
+        r = runs.get((step, size))
+        if rep_i < 0 or not idx or not r or rep_i >= len(r["total"]):
+            continue
+        out.setdefault(step, []).append((r["total"][rep_i], seq[idx - 1][1]))
+    return out
+
+
 def debug_options(path):
     """The debug options a kernel .config has on; None if it cannot be read."""
     try:
@@ -314,6 +339,13 @@ def main():
         out.append(f"spread:  {size_name(b)} min/median/max us: " + ", ".join(
             f"{h} {us(lo(runs, m, b))}/{us(med(runs, m, b))}/{us(hi(runs, m, b))}"
             for m, h in PATHS if (m, b) in runs))
+    if sizes:
+        prev = preceding(env, runs, sizes[-1])
+        for m in ("p2p_pinned", "p2p_dma_buf_fd", "p2p_dynamic"):
+            if prev.get(m):
+                out.append(f"order:   {size_name(sizes[-1])} {dict(PATHS)[m]}, each "
+                           "repetition (us) after the path timed before it: " +
+                           ", ".join(f"{us(t)} after {p}" for t, p in prev[m]))
     thp_rows = [(s, runs[("gup_anon_thp", s)]["huge_kib"]) for s in sizes
                 if ("gup_anon_thp", s) in runs]
     if thp_rows:
