@@ -137,7 +137,8 @@ def parse(path):
             elif what == "scale" and kv.get("kind") == "revoke":
                 scale["revoke"][int(kv["importers"])] = {
                     "move": ints(kv["move"]), "last": ints(kv["last"]),
-                    "mem": ints(kv["mem"]), "size": int(kv["size"])}
+                    "mem": ints(kv["mem"]), "size": int(kv["size"]),
+                    "callbacks": int(kv.get("callbacks", 0))}
             elif what == "scale" and kv.get("kind") == "vmas":
                 scale["vmas"][int(kv["vmas"])] = {
                     k: ints(kv[k]) for k in ("map", "unmap", "map_one", "unmap_one")}
@@ -378,7 +379,8 @@ def main():
                    "slab+vmalloc per armed importer): " + "; ".join(
                        f"{n}: {us(statistics.median(r['move']))}/"
                        f"{us(statistics.median(r['last']))} "
-                       f"({statistics.median(r['mem']) / n:.0f} B)"
+                       f"({statistics.median(r['mem']) / n:.0f} B, "
+                       f"<= {r['callbacks']} callbacks each)"
                        for n, r in sorted(rv.items())))
     vm = scale["vmas"]
     if vm:
