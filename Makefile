@@ -62,7 +62,7 @@ demo:
 check:
 	scripts/check.sh
 
-bench: kernel
+bench: apply
 	scripts/bench.sh
 
 check-fresh:

@@ -148,6 +148,10 @@ def main():
     ap.add_argument("--hostread",
                     help="directory of host-read.py's saved reads")
     ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--production", action="store_true",
+                    help="the guest kernel has no kmemleak, lockdep or DMA-API "
+                    "debug (the bench kernel): check that they are absent "
+                    "instead of that they stayed on")
     args = ap.parse_args()
 
     j = Judge(args.variant)
@@ -173,9 +177,11 @@ def main():
     if not expected:
         j.result(False, "programs", "the harness expects no program at all")
     for name, (want_cases, want_checks) in expected.items():
-        try:
-            begin = lines.index(f"P2P-HARNESS: BEGIN {name}")
-        except ValueError:
+        # a console message may follow the marker on its line
+        tag = f"P2P-HARNESS: BEGIN {name}"
+        begin = next((i for i, l in enumerate(lines)
+                      if l == tag or l.startswith(tag + "[")), None)
+        if begin is None:
             j.result(False, name, "never started")
             continue
         end = None
@@ -269,6 +275,21 @@ def main():
     splats = [l for l in lines if splat(l)]
     j.result(not splats, "kernel log free of BUG/WARNING/Oops/KASAN/lockdep/kmemleak",
              "; ".join(splats[:5]))
+
+    if args.production:
+        # 4-5. a production kernel: no debugging to have stayed on, and
+        # the guest must find none (else this is not the kernel it says)
+        seen = [l[len(DEBUG_PREFIX):].split() for l in lines
+                if l.startswith(DEBUG_PREFIX)]
+        got = dict(w.partition("=")[::2] for w in seen[0]) if len(seen) == 1 else {}
+        j.result(KMEMLEAK_MARK not in lines, "production kernel: no kmemleak scan",
+                 "kmemleak scanned: a debug kernel")
+        j.result(bool(got) and all(v == "missing" for v in got.values()),
+                 "production kernel: no lockdep or DMA-API debug in the guest",
+                 f"guest reports {seen}")
+        j.result("P2P-HARNESS: DONE" in lines, "guest ran /init to the end",
+                 "no P2P-HARNESS: DONE (timeout, panic or hang)")
+        return j.finish()
 
     # 4. kmemleak really scanned (its reports are splats above)
     j.result(KMEMLEAK_MARK in lines, "kmemleak scanned after the tests",

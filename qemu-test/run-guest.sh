@@ -186,6 +186,12 @@ fi
 
 # 4. judge
 # Its exit status is this script's: a judge that fails or crashes fails the run.
+# The bench kernel (scripts/bench.sh) has no kmemleak, lockdep or DMA-API
+# debug: its .config says so, and the judge checks the guest agrees.
+prod=()
+if ! grep -qE '^CONFIG_(DEBUG_KMEMLEAK|PROVE_LOCKING|DMA_API_DEBUG)=y' "$obj/.config"; then
+	prod=(--production)
+fi
 exec python3 "$HERE/check-log.py" --log "$log" --variant "$variant" \
 	--tests "$(IFS=,; echo "${expect[*]}")" "${shm_args[@]}" --seed "$seed" \
-	--hostread "$out/hostread"
+	--hostread "$out/hostread" "${prod[@]}"

@@ -116,7 +116,7 @@ bench_machine() {
 
 # Variants: extra QEMU arguments (placed before the devices) and extra
 # kernel command line.
-TOPO_VARIANTS=(default amd iommu bench bench-tiny)
+TOPO_VARIANTS=(default amd iommu bench bench-tiny bench-iommu)
 topo_variant() {
 	case $1 in
 	default)
@@ -134,6 +134,17 @@ topo_variant() {
 		bench_machine
 		VARIANT_QEMU=()
 		VARIANT_CMDLINE="" ;;
+	bench-iommu)	# the bench machine with VT-d (strict) and a second
+		# edu behind the host bridge, on a root port of its own: its
+		# p2p DMA goes through the host bridge (the AMD CPU model), so
+		# the kernel maps it through the IOMMU (dma_iova_link())
+		bench_machine
+		TOPO_DEVICES+=(
+			-device pcie-root-port,id=rp2,bus=pcie.0,chassis=3,slot=1,addr=0x11
+			-device edu,id=far,bus=rp2,dma_mask=0xffffffffffffffff
+		)
+		VARIANT_QEMU=(-cpu qemu64,family=23 -device intel-iommu,intremap=off)
+		VARIANT_CMDLINE="intel_iommu=on iommu.strict=1" ;;
 	*)
 		return 1 ;;
 	esac

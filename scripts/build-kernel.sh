@@ -8,9 +8,10 @@ set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: ${0##*/} [-t TREE] [-O OBJDIR]
+usage: ${0##*/} [-t TREE] [-O OBJDIR] [FRAGMENT...]
   -t TREE    kernel source tree (default $APPLIED_TREE)
   -O OBJDIR  out-of-tree build directory (default $GUEST_OBJ)
+  FRAGMENT   config fragments (default: those of the guest, see kconfig.sh)
 USAGE
 }
 
@@ -24,11 +25,12 @@ while getopts t:O:h opt; do
 	*) usage >&2; exit 2 ;;
 	esac
 done
+shift $((OPTIND - 1))
 tree=$(abspath "$tree")
 obj=$(abspath "$obj")
 [ -f "$tree/Makefile" ] || die "no kernel tree at $tree: run scripts/apply-series.sh"
 
-"$TOP"/scripts/kconfig.sh -t "$tree" -O "$obj"
+"$TOP"/scripts/kconfig.sh -t "$tree" -O "$obj" "$@"
 
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"

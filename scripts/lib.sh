@@ -23,6 +23,11 @@ LINUX_SOURCE_SUITE=${LINUX_SOURCE_SUITE:-trixie-backports}
 DEB_REPO=$P2P_WORK/linux-base
 APPLIED_TREE=${P2P_APPLIED_TREE:-$P2P_WORK/linux}
 GUEST_OBJ=$P2P_WORK/obj-guest
+# The bench kernel: the guest's fragments without debug.config, plus
+# kconfig-fragments/bench/production.config (scripts/bench.sh).
+BENCH_OBJ=$P2P_WORK/obj-bench
+BENCH_FRAGMENTS=("$FRAG_DIR"/qemu-guest.config "$FRAG_DIR"/p2p-features.config
+	"$FRAG_DIR"/bench/production.config)
 # A second worktree for checks that check out other commits (per-patch
 # builds, quilt, tooling self-tests), so the applied tree is left alone.
 SCRATCH_TREE=$P2P_WORK/linux-scratch
